@@ -1,0 +1,57 @@
+"""Fengqiao Hall: the application factory."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy import text
+
+from . import config as config_module
+from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="../templates", static_folder="../static")
+    app.config.from_object(config_module.Config)
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module._secret_key()
+
+    from .i18n import select_locale
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.INSTANCE_DIR.parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories="../translations")
+    htmx.init_app(app)
+    limiter.init_app(app)
+
+    with app.app_context():
+        from .engine import configure_engine
+        configure_engine(db.engine)
+
+    from . import auth  # noqa: F401  (the user loader)
+    from .web import install as install_web
+    install_web(app)
+
+    from kiosk import bp as kiosk_bp
+    from admin import bp as admin_bp
+    from api import bp as api_bp
+    app.register_blueprint(kiosk_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+            db.session.rollback()
+            return jsonify(status="unavailable"), 503
+        return jsonify(status="ok")
+
+    from .cli import register as register_cli
+    register_cli(app)
+    return app

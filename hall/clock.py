@@ -1,0 +1,31 @@
+"""Time in a hall: stored in UTC, reasoned about in the hall's own timezone."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from .models import Hall
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def zone(hall: Hall) -> ZoneInfo:
+    return ZoneInfo(hall.timezone or "Asia/Shanghai")
+
+
+def local(hall: Hall, at: datetime | None = None) -> datetime:
+    return (at or now()).astimezone(zone(hall))
+
+
+def local_day(hall: Hall, at: datetime | None = None) -> date:
+    """The hall's calendar day: ticket numbers restart at each."""
+    return local(hall, at).date()
+
+
+def is_open(hall: Hall, at: datetime | None = None) -> bool:
+    moment = local(hall, at)
+    if str(moment.isoweekday()) not in (hall.open_weekdays or ""):
+        return False
+    return hall.opens_at <= moment.time().replace(tzinfo=None) < hall.closes_at

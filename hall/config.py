@@ -1,0 +1,44 @@
+"""Settings, read from the environment with safe defaults for a single-machine hall."""
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _secret_key() -> str:
+    """A stable secret: SECRET_KEY from the environment, else one kept in instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+class Config:
+    SECRET_KEY = None  # filled in create_app
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'hall.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # The address phones reach the hall at; the QR codes encode it. Empty: the request's host.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_Hans_CN", "en")
+    MAX_CONTENT_LENGTH = 64 * 1024  # no request of this issue needs more
+    WTF_CSRF_TIME_LIMIT = None  # a kiosk page may stay open all day
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Average minutes a ticket takes when a service has no history yet.
+    DEFAULT_SERVICE_MINUTES = 10
+    # How many recent finished tickets the wait estimate averages over.
+    WAIT_SAMPLE_SIZE = 20
+    # Seconds between polls of the board and the phone page.
+    BOARD_POLL_SECONDS = 1
+    PHONE_POLL_SECONDS = 3
+    CONSOLE_POLL_SECONDS = 2

@@ -1,0 +1,39 @@
+"""What can go wrong in the hall's rules, each with a message in the reader's language and the
+HTTP status an API answers with."""
+from flask_babel import lazy_gettext as _l
+
+
+class HallError(Exception):
+    status = 409
+    message = _l("That cannot be done now.")
+
+    def __init__(self, message=None):
+        if message is not None:
+            self.message = message
+        super().__init__(str(self.message))
+
+
+class NotFound(HallError):
+    status = 404
+    message = _l("Not found.")
+
+
+class Invalid(HallError):
+    status = 422
+    message = _l("Please check what you entered.")
+
+
+class HallClosed(HallError):
+    message = _l("The hall is closed now. Please come back during opening hours.")
+
+
+class ServicePaused(HallError):
+    message = _l("This service is paused for now. Please ask at the front desk.")
+
+
+class WrongState(HallError):
+    message = _l("This ticket has already moved on; the list has been refreshed.")
+
+
+class AlreadyRated(HallError):
+    message = _l("This visit has already been rated. Thank you!")

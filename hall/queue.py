@@ -1,0 +1,392 @@
+"""Numbering and calling: the walk-in queue of a hall.
+
+Every function here runs inside the caller's transaction and commits it, so a view or a test
+calls one function and is done. Concurrency rules:
+
+* Numbers come from one upserted row per (hall, service, local day), incremented in the same
+  statement that reads it: two kiosks never get the same number and a rolled-back issue leaves
+  no gap.
+* Calling takes a waiting ticket with a conditional UPDATE (… WHERE status = 'waiting'); on
+  PostgreSQL the candidate is picked with FOR UPDATE SKIP LOCKED, on SQLite the write
+  transaction is IMMEDIATE (see engine.py). A ticket is never called to two counters.
+* Every change bumps the hall's queue_version, the ETag of every polling fragment.
+"""
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from . import clock
+from .errors import AlreadyRated, HallClosed, Invalid, NotFound, ServicePaused, WrongState
+from .extensions import db
+from .models import (
+    Counter, Hall, Rating, Service, Ticket, TicketEvent, TicketSequence, TicketStatus, User,
+)
+from .people import clean_phone
+
+W = TicketStatus
+
+# Which moves a ticket may make from which states.
+ALLOWED = {
+    "call": {W.waiting},
+    "recall": {W.called},
+    "start": {W.called},
+    "finish": {W.called, W.serving},
+    "no_show": {W.called},
+    "cancel": {W.waiting},
+    "transfer": {W.called, W.serving, W.waiting},
+}
+ACTIVE = (W.waiting, W.called, W.serving)
+
+
+def new_token() -> str:
+    """128 random bits, URL-safe: what a ticket's QR code carries."""
+    return secrets.token_urlsafe(16)
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+def hall_by_slug(slug: str) -> Hall:
+    hall = db.session.scalar(select(Hall).where(Hall.slug == slug))
+    if hall is None:
+        raise NotFound()
+    return hall
+
+
+def ticket_by_token(token: str) -> Ticket:
+    ticket = db.session.scalar(select(Ticket).where(Ticket.token == token)) if token else None
+    if ticket is None:
+        raise NotFound()
+    return ticket
+
+
+def service_by_code(hall: Hall, code: str) -> Service:
+    service = db.session.scalar(
+        select(Service).where(Service.hall_id == hall.id, Service.code == (code or "").upper()))
+    if service is None:
+        raise NotFound()
+    return service
+
+
+def queue_version(hall_id: int) -> int:
+    """Read fresh from the database (not the identity map): the ETag of polling fragments."""
+    return db.session.scalar(select(Hall.queue_version).where(Hall.id == hall_id)) or 0
+
+
+def service_state(service: Service, at: datetime | None = None) -> str:
+    """open, paused or closed: what the kiosk tile shows."""
+    if service.paused:
+        return "paused"
+    if not clock.is_open(service.hall, at):
+        return "closed"
+    return "open"
+
+
+def _order():
+    return (Ticket.priority.desc(), Ticket.queued_at, Ticket.id)
+
+
+def _callable_by(counter: Counter):
+    """Waiting tickets this counter may call: its services' queues, less those transferred to
+    another named counter, plus those transferred to it by name."""
+    service_ids = [s.id for s in counter.services]
+    return and_(
+        Ticket.hall_id == counter.hall_id,
+        Ticket.status == W.waiting,
+        or_(
+            and_(Ticket.service_id.in_(service_ids),
+                 or_(Ticket.target_counter_id.is_(None), Ticket.target_counter_id == counter.id)),
+            Ticket.target_counter_id == counter.id,
+        ),
+    )
+
+
+def waiting_for_counter(counter: Counter, limit: int = 200) -> list[Ticket]:
+    """The console's list, in the order Call next takes them: priority lane, then arrival."""
+    return list(db.session.scalars(
+        select(Ticket).where(_callable_by(counter)).order_by(*_order()).limit(limit)))
+
+
+def active_at_counter(counter: Counter) -> list[Ticket]:
+    """Tickets called to or being served at this counter now."""
+    return list(db.session.scalars(
+        select(Ticket).where(Ticket.counter_id == counter.id,
+                             Ticket.status.in_([W.called, W.serving])).order_by(Ticket.called_at)))
+
+
+def people_ahead(ticket: Ticket) -> int:
+    """Waiting tickets of the same queue that Call next takes before this one."""
+    if ticket.status != W.waiting:
+        return 0
+    earlier = or_(Ticket.queued_at < ticket.queued_at,
+                  and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id))
+    if ticket.priority:
+        before = and_(Ticket.priority.is_(True), earlier)
+    else:
+        before = or_(Ticket.priority.is_(True), earlier)
+    same_queue = (Ticket.target_counter_id == ticket.target_counter_id
+                  if ticket.target_counter_id else Ticket.service_id == ticket.service_id)
+    return db.session.scalar(
+        select(func.count()).select_from(Ticket).where(
+            Ticket.hall_id == ticket.hall_id, Ticket.status == W.waiting, same_queue, before)) or 0
+
+
+def average_service_minutes(service: Service, sample: int = 20) -> float:
+    """The mean minutes from call to finish of the service's recent finished tickets."""
+    rows = db.session.execute(
+        select(Ticket.called_at, Ticket.finished_at)
+        .where(Ticket.service_id == service.id, Ticket.status == W.done,
+               Ticket.called_at.is_not(None), Ticket.finished_at.is_not(None))
+        .order_by(Ticket.finished_at.desc()).limit(sample)).all()
+    durations = [(f - c).total_seconds() / 60 for c, f in rows if f > c]
+    if not durations:
+        return float(service.default_minutes or 10)
+    return sum(durations) / len(durations)
+
+
+def counters_open_for(service: Service) -> int:
+    """Counters serving this service that someone has opened; if none is open yet, those that
+    could open (a hall before its staff sits down still gives an estimate)."""
+    serving = [c for c in service.counters if c.active]
+    opened = [c for c in serving if c.opened_by_id is not None]
+    return max(len(opened) or len(serving), 1)
+
+
+def estimated_wait_minutes(service: Service, ahead: int, sample: int = 20) -> int:
+    if ahead <= 0:
+        return 0
+    return math.ceil(ahead * average_service_minutes(service, sample) / counters_open_for(service))
+
+
+@dataclass
+class Position:
+    ahead: int
+    wait_minutes: int
+
+
+def position(ticket: Ticket, sample: int = 20) -> Position:
+    ahead = people_ahead(ticket)
+    return Position(ahead, estimated_wait_minutes(ticket.service, ahead, sample))
+
+
+def waiting_counts(hall: Hall) -> dict[int, int]:
+    """Waiting tickets per service id: the board's and the kiosk's small print."""
+    rows = db.session.execute(
+        select(Ticket.service_id, func.count()).where(
+            Ticket.hall_id == hall.id, Ticket.status == W.waiting).group_by(Ticket.service_id))
+    return {service_id: n for service_id, n in rows}
+
+
+def recent_calls(hall: Hall, limit: int = 8) -> list[TicketEvent]:
+    """The latest call and recall events of the hall's local day, newest first."""
+    start_of_day = clock.local(hall).replace(hour=0, minute=0, second=0, microsecond=0)
+    return list(db.session.scalars(
+        select(TicketEvent).where(TicketEvent.hall_id == hall.id,
+                                  TicketEvent.action.in_(["call", "recall"]),
+                                  TicketEvent.at >= start_of_day)
+        .order_by(TicketEvent.id.desc()).limit(limit)))
+
+
+# ---- changing ------------------------------------------------------------------------------
+
+def _bump(hall_id: int) -> None:
+    db.session.execute(update(Hall).where(Hall.id == hall_id)
+                       .values(queue_version=Hall.queue_version + 1))
+
+
+def _record(ticket: Ticket, action: str, before: TicketStatus | None, user: User | None = None,
+            counter: Counter | None = None, note: str = "") -> None:
+    db.session.add(TicketEvent(
+        hall_id=ticket.hall_id, ticket=ticket, action=action,
+        from_status=before.value if before else None, to_status=ticket.status.value,
+        at=clock.now(), user_id=user.id if user else None,
+        counter_id=counter.id if counter else None, note=note))
+
+
+def _next_number(hall: Hall, service: Service, day) -> int:
+    """Atomically take the next number of (hall, service, day), creating the row on first use."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(TicketSequence).values(hall_id=hall.id, service_id=service.id, day=day, last_number=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["hall_id", "service_id", "day"],
+        set_={"last_number": TicketSequence.last_number + 1},
+    ).returning(TicketSequence.last_number)
+    return db.session.execute(stmt).scalar_one()
+
+
+def issue_ticket(hall: Hall, service: Service, *, phone: str | None = None, priority: bool = False,
+                 channel: str = "kiosk", request_key: str | None = None, user: User | None = None,
+                 at: datetime | None = None, check_hours: bool = True) -> Ticket:
+    """Give the next number of a service. The same request_key twice gives the same ticket (a
+    double tap or a resubmitted form never issues two)."""
+    if service.hall_id != hall.id:
+        raise NotFound()
+    phone = clean_phone(phone)
+    if request_key is not None and not (8 <= len(request_key) <= 64):
+        raise Invalid()
+    if request_key:
+        existing = _by_request_key(hall, request_key)
+        if existing:
+            return existing
+    if service.paused:
+        raise ServicePaused()
+    if check_hours and not clock.is_open(hall, at):
+        raise HallClosed()
+    moment = at or clock.now()
+    day = clock.local_day(hall, moment)
+    number = _next_number(hall, service, day)
+    ticket = Ticket(hall_id=hall.id, service_id=service.id, service=service, day=day, code=service.code,
+                    number=number, token=new_token(), request_key=request_key or None,
+                    status=W.waiting, priority=bool(priority), phone=phone, channel=channel,
+                    queued_at=moment, created_at=moment)
+    db.session.add(ticket)
+    _record(ticket, "issue", None, user=user)
+    _bump(hall.id)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent submit with the same key won; its ticket is the answer.
+        db.session.rollback()
+        existing = _by_request_key(hall, request_key) if request_key else None
+        if existing is None:
+            raise
+        return existing
+    return ticket
+
+
+def _by_request_key(hall: Hall, key: str) -> Ticket | None:
+    return db.session.scalar(select(Ticket).where(Ticket.hall_id == hall.id, Ticket.request_key == key))
+
+
+def _move(ticket: Ticket, action: str, to: TicketStatus, user: User | None = None,
+          counter: Counter | None = None, note: str = "", **values) -> Ticket:
+    """Change a ticket's state only if it is still in a state the move allows; a concurrent
+    move by someone else makes this one fail with WrongState, never apply twice."""
+    allowed = ALLOWED[action]
+    before = ticket.status
+    result = db.session.execute(
+        update(Ticket).where(Ticket.id == ticket.id, Ticket.status.in_(list(allowed)))
+        .values(status=to, **values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise WrongState()
+    db.session.refresh(ticket)
+    _record(ticket, action, before, user=user, counter=counter or ticket.counter, note=note)
+    _bump(ticket.hall_id)
+    db.session.commit()
+    return ticket
+
+
+def call_next(counter: Counter, user: User | None = None) -> Ticket | None:
+    """Call the first waiting ticket this counter serves; None when nobody waits."""
+    dialect = db.session.get_bind().dialect.name
+    for _ in range(5):
+        query = select(Ticket).where(_callable_by(counter)).order_by(*_order()).limit(1)
+        if dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ticket = db.session.scalar(query)
+        if ticket is None:
+            db.session.rollback()
+            return None
+        try:
+            return call_ticket(ticket, counter, user)
+        except WrongState:
+            continue  # taken by another counter between our read and our write: take the next
+    return None
+
+
+def call_ticket(ticket: Ticket, counter: Counter, user: User | None = None) -> Ticket:
+    if ticket.hall_id != counter.hall_id:
+        raise NotFound()
+    now = clock.now()
+    return _move(ticket, "call", W.called, user, counter, counter_id=counter.id, called_at=now)
+
+
+def recall(ticket: Ticket, user: User | None = None) -> Ticket:
+    """Announce again: the board speaks the call once more."""
+    return _move(ticket, "recall", W.called, user)
+
+
+def start(ticket: Ticket, user: User | None = None) -> Ticket:
+    return _move(ticket, "start", W.serving, user, started_at=clock.now())
+
+
+def finish(ticket: Ticket, user: User | None = None) -> Ticket:
+    return _move(ticket, "finish", W.done, user, finished_at=clock.now())
+
+
+def no_show(ticket: Ticket, user: User | None = None) -> Ticket:
+    return _move(ticket, "no_show", W.no_show, user, finished_at=clock.now())
+
+
+def cancel(ticket: Ticket, user: User | None = None) -> Ticket:
+    """The resident gives up their place (from the phone page) or staff removes it."""
+    return _move(ticket, "cancel", W.cancelled, user, finished_at=clock.now())
+
+
+def transfer(ticket: Ticket, user: User | None = None, *, service: Service | None = None,
+             counter: Counter | None = None, note: str = "") -> Ticket:
+    """Send a ticket on to another service's queue or a named counter. It keeps its number, its
+    phone page and its place in time (the original arrival), so the resident is not sent to the
+    back of the line."""
+    if service is None and counter is None:
+        raise Invalid()
+    if (service and service.hall_id != ticket.hall_id) or (counter and counter.hall_id != ticket.hall_id):
+        raise NotFound()
+    if counter is not None and service is None and ticket.service not in counter.services and counter.services:
+        service = counter.services[0]
+    values = {"counter_id": None, "called_at": None, "started_at": None,
+              "target_counter_id": counter.id if counter else None}
+    if service is not None:
+        values["service_id"] = service.id
+    from_counter = ticket.counter
+    return _move(ticket, "transfer", W.waiting, user, from_counter, note=note, **values)
+
+
+def rate(ticket: Ticket, rating: str, comment: str | None = None) -> Ticket:
+    """The resident's one rating of a finished visit."""
+    if ticket.status != W.done:
+        raise WrongState()
+    try:
+        value = Rating(rating)
+    except ValueError:
+        raise Invalid()
+    comment = (comment or "").strip()[:500] or None
+    result = db.session.execute(
+        update(Ticket).where(Ticket.id == ticket.id, Ticket.rating.is_(None))
+        .values(rating=value, rating_comment=comment, rated_at=clock.now())
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise AlreadyRated()
+    db.session.refresh(ticket)
+    _record(ticket, "rate", ticket.status, note=value.value)
+    _bump(ticket.hall_id)
+    db.session.commit()
+    return ticket
+
+
+def open_counter(counter: Counter, user: User) -> Counter:
+    """A member of staff sits down at a counter: it now counts for the wait estimate."""
+    counter.opened_by_id = user.id
+    counter.opened_at = clock.now()
+    _bump(counter.hall_id)
+    db.session.commit()
+    return counter
+
+
+def close_counter(counter: Counter) -> Counter:
+    counter.opened_by_id = None
+    counter.opened_at = None
+    _bump(counter.hall_id)
+    db.session.commit()
+    return counter

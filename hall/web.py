@@ -1,0 +1,105 @@
+"""What every page shares: error pages, polling fragments that answer 304, template helpers."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, Response, make_response, render_template, request
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from . import clock
+from .errors import HallError
+from .extensions import db, htmx
+from .i18n import is_english, service_name
+from .people import mask_name, mask_phone
+
+
+def wants_fragment() -> bool:
+    """An htmx request for a fragment; a boosted or history-restore request gets the full page."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def page_or_fragment(page: str, fragment: str, status: int = 200, **context) -> Response:
+    """One URL, two answers (the page, or the fragment it includes), and caches told so."""
+    response = make_response(render_template(fragment if wants_fragment() else page, **context), status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def etag_for(*parts) -> str:
+    return "-".join(str(p) for p in (*parts, get_locale()))
+
+
+def polled(page: str, fragment: str, tag: str, context) -> Response:
+    """A self-replacing polling fragment: 304 while nothing changed. `context` is only called
+    when something did, so an idle board or phone costs one indexed read."""
+    if wants_fragment() and tag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = page_or_fragment(page, fragment, etag=tag, **context())
+    response.set_etag(tag)
+    response.headers["Vary"] = "HX-Request"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def hall_time(value: datetime | None, hall, fmt: str = "HH:mm") -> str:
+    if value is None:
+        return ""
+    return format_datetime(clock.local(hall, value), fmt)
+
+
+def error_response(status: int, message: str) -> Response:
+    """Bad input or a refused move: a clear message, nothing changed. Under htmx the message
+    lands in the page's message area instead of replacing the element that asked."""
+    if request.path.startswith("/api/"):
+        from flask import jsonify
+        return make_response(jsonify(error=message, status=status), status)
+    if htmx and not htmx.boosted:
+        response = make_response(render_template("_message.html", message=message), status)
+        response.headers["HX-Retarget"] = "#flash"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    return make_response(render_template("errors/error.html", message=message, status=status), status)
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(HallError)
+    def on_hall_error(error: HallError):
+        db.session.rollback()
+        return error_response(error.status, str(error.message))
+
+    @app.errorhandler(HTTPException)
+    def on_http_error(error: HTTPException):
+        messages = {
+            400: _("The request could not be understood. Please try again."),
+            403: _("You do not have permission to do that."),
+            404: _("Sorry, we could not find that page."),
+            405: _("That action is not allowed here."),
+            413: _("What was sent is too large."),
+            415: _("Please send JSON."),
+            429: _("Too many requests. Please wait a moment and try again."),
+        }
+        message = messages.get(error.code, error.description or _("Something went wrong."))
+        response = error_response(error.code or 500, message)
+        if error.code == 429 and getattr(error, "retry_after", None):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
+
+    @app.errorhandler(Exception)
+    def on_unexpected(error: Exception):
+        app.logger.exception("unexpected error")
+        db.session.rollback()
+        return error_response(500, _("Something went wrong. Please ask at the front desk."))
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def on_csrf(error):
+        return error_response(400, _("This page was open too long. Please reload and try again."))
+
+    app.jinja_env.globals.update(
+        service_name=service_name, is_english=is_english, mask_phone=mask_phone,
+        mask_name=mask_name, hall_time=hall_time)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True

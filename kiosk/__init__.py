@@ -1,0 +1,6 @@
+"""Public screens: the kiosk, the call board, the phone pages behind QR codes."""
+from flask import Blueprint
+
+bp = Blueprint("kiosk", __name__)
+
+from . import views, board, phone  # noqa: E402,F401

@@ -1,0 +1,164 @@
+"""Fixtures: an app per database engine (SQLite always, PostgreSQL when TEST_DATABASE_URL names
+one), the demo hall, a test client, a live gunicorn server and a headless Chromium."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from hall import create_app
+from hall.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "test-secret-key"
+
+
+def _backends():
+    params = [pytest.param("sqlite", id="sqlite")]
+    if os.environ.get("TEST_DATABASE_URL"):
+        params.append(pytest.param("postgresql", id="postgresql"))
+    return params
+
+
+def _normalise(url: str) -> str:
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _migrate(url: str) -> None:
+    """A fresh schema built by the migrations, not by create_all: the migrations are tested too."""
+    if url.startswith("postgresql"):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET})
+    with app.app_context():
+        from flask_migrate import upgrade
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=_backends())
+def db_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'hall.sqlite3'}"
+    else:
+        url = _normalise(os.environ["TEST_DATABASE_URL"])
+    _migrate(url)
+    return url
+
+
+def _wipe() -> None:
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(db_url):
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SECRET_KEY": SECRET,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": True,
+        "SERVER_NAME": None,
+    })
+    with app.app_context():
+        _wipe()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo hall, as `make run` loads it."""
+    from hall.demo import load_demo
+    return load_demo()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def login(client, username: str, password: str = "hall-demo"):
+    return client.post("/admin/login", data={"username": username, "password": password})
+
+
+# ---- a real server ---------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, url: str, process: subprocess.Popen):
+        self.url = url
+        self.process = process
+
+
+def start_gunicorn(db_url: str, workers: int = 2, threads: int = 4, extra_env: dict | None = None) -> LiveServer:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": SECRET, **(extra_env or {})}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError("gunicorn exited")
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise RuntimeError("gunicorn did not start")
+    return LiveServer(url, process)
+
+
+@pytest.fixture(scope="session")
+def live_server(db_url):
+    """gunicorn with several workers on the test database; tests seed it through `app`."""
+    server = start_gunicorn(db_url)
+    yield server
+    server.process.terminate()
+    server.process.wait(10)
+
+
+# ---- a real browser --------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--autoplay-policy=no-user-gesture-required"]
+KIOSK = {"width": 1080, "height": 1920}
+BOARD = {"width": 1920, "height": 1080}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

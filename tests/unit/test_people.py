@@ -1,0 +1,22 @@
+import pytest
+
+from hall.errors import Invalid
+from hall.people import clean_phone, mask_name, mask_phone
+
+
+@pytest.mark.parametrize("raw,clean", [("13812341234", "13812341234"), ("138 1234 1234", "13812341234"),
+                                       ("+8613812341234", "13812341234"), ("", None), (None, None)])
+def test_clean_phone(raw, clean):
+    assert clean_phone(raw) == clean
+
+
+@pytest.mark.parametrize("raw", ["12345", "23812341234", "1381234123x", "138123412345"])
+def test_bad_phone(raw):
+    with pytest.raises(Invalid):
+        clean_phone(raw)
+
+
+def test_masks():
+    assert mask_phone("13812341234") == "138****1234"
+    assert mask_name("张三") == "张*" and mask_name("欧阳娜娜") == "欧***"
+    assert mask_phone(None) == "" and mask_name("") == ""

@@ -1,0 +1,3 @@
+from hall import create_app
+
+app = create_app()
