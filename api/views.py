@@ -1,1 +1,166 @@
-from . import bp  # noqa: F401
+"""The JSON API, for a phone app or a city platform. The contract is api/openapi.py, served at
+/api/v1/openapi.json; tests/web/test_openapi.py holds the two together.
+
+    GET  /api/v1/halls/<hall>/services   the hall's services: open or not, how many wait
+    POST /api/v1/halls/<hall>/tickets    take a number (rate-limited per client address and hall)
+    GET  /api/v1/tickets/<token>         a ticket: status, people ahead, wait, counter when called
+    GET  /api/v1/halls/<hall>/board      the call board: latest calls and waiting counts
+    GET  /api/v1/openapi.json            the OpenAPI 3.1 document
+
+Errors are JSON {"error": message, "status": code} in the reader's language (?lang=en, else
+Accept-Language, else Chinese): see hall/web.py error_response and hall/i18n.py.
+Polled reads (ticket, board) carry an ETag and answer 304 while the queue has not changed.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Response, current_app, jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
+
+from hall import api_tickets, clock, queue
+from hall.errors import NotFound
+from hall.extensions import limiter
+from hall.links import public_url
+from hall.models import Hall, Service, Ticket
+
+from . import bp, schemas
+from .openapi import document
+
+
+# ---- shapes --------------------------------------------------------------------------------
+
+def _time(hall: Hall, value: datetime | None) -> str | None:
+    """ISO 8601 in the hall's own time, with its offset: 2025-11-26T09:05:00+08:00."""
+    return clock.local(hall, value).isoformat(timespec="seconds") if value else None
+
+
+def _service(service: Service, waiting: dict[int, int], at: datetime) -> dict:
+    state = queue.service_state(service, at)
+    return {"code": service.code, "name": service.name_zh, "name_en": service.name_en or "",
+            "open": state == "open", "state": state, "waiting": waiting.get(service.id, 0)}
+
+
+def _ticket(ticket: Ticket) -> dict:
+    """What the resident's own phone may know: never the phone number."""
+    where = queue.position(ticket, current_app.config["WAIT_SAMPLE_SIZE"])
+    hall, service, counter = ticket.hall, ticket.service, ticket.counter
+    return {
+        "number": ticket.display_number,
+        "token": ticket.token,
+        "status_url": public_url("kiosk.phone", token=ticket.token),
+        "hall": {"slug": hall.slug, "name": hall.name},
+        "service": {"code": service.code, "name": service.name_zh, "name_en": service.name_en or ""},
+        "status": ticket.status.value,
+        "priority": ticket.priority,
+        "ahead": where.ahead,
+        "wait_minutes": where.wait_minutes,
+        "counter": {"number": counter.number, "name": counter.name} if counter else None,
+        "issued_at": _time(hall, ticket.created_at),
+        "called_at": _time(hall, ticket.called_at),
+        "finished_at": _time(hall, ticket.finished_at),
+    }
+
+
+def _hall(slug: str) -> Hall:
+    try:
+        return queue.hall_by_slug(schemas.hall_slug(slug))
+    except NotFound:
+        raise NotFound(_l("There is no such hall.")) from None
+
+
+def _unchanged(tag: str) -> bool:
+    return tag in request.if_none_match
+
+
+def _tagged(response: Response, tag: str) -> Response:
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+# ---- rate limit ----------------------------------------------------------------------------
+
+def _hall_ticket_limit() -> str:
+    """Each hall sets its own limit (Hall.api_ticket_limit, e.g. "30 per minute")."""
+    slug = (request.view_args or {}).get("hall", "")
+    return api_tickets.ticket_limit(slug if schemas.SLUG.fullmatch(slug) else "")
+
+
+def _client_in_hall() -> str:
+    """Counted per client address and per hall: one hall's busy client leaves others alone."""
+    return f"{get_remote_address()}@{(request.view_args or {}).get('hall', '')[:40]}"
+
+
+@bp.after_request
+def _vary(response: Response) -> Response:
+    """Error messages follow Accept-Language: caches must keep the languages apart."""
+    response.vary.add("Accept-Language")
+    return response
+
+
+# ---- routes --------------------------------------------------------------------------------
+
+@bp.get("/halls/<hall>/services")
+def services(hall: str):
+    found = _hall(hall)
+    waiting = queue.waiting_counts(found)
+    now = clock.now()
+    return jsonify([_service(s, waiting, now) for s in found.services])
+
+
+@bp.post("/halls/<hall>/tickets")
+@limiter.limit(_hall_ticket_limit, key_func=_client_in_hall)
+def issue_ticket(hall: str):
+    """201 with a new ticket; 200 with the earlier one when its request_key comes again."""
+    found = _hall(hall)
+    wanted = schemas.ticket_request()
+    ticket, created = api_tickets.take_ticket(found, wanted.service, phone=wanted.phone,
+                                              priority=wanted.priority, request_key=wanted.request_key)
+    response = jsonify(_ticket(ticket))
+    response.status_code = 201 if created else 200
+    response.headers["Location"] = url_for("api.ticket", token=ticket.token)
+    return response
+
+
+@bp.get("/tickets/<token>")
+def ticket(token: str):
+    try:
+        found = queue.ticket_by_token(schemas.ticket_token(token))
+    except NotFound:
+        raise NotFound(_l("There is no such ticket.")) from None
+    tag = f"t{queue.queue_version(found.hall_id)}"
+    if _unchanged(tag):
+        return _tagged(Response(status=304), tag)
+    return _tagged(jsonify(_ticket(found)), tag)
+
+
+@bp.get("/halls/<hall>/board")
+def board(hall: str):
+    """Calls and counts only: never a phone number or a person's name."""
+    found = _hall(hall)
+    # The day is in the tag: the board empties at local midnight with no change to the queue.
+    version = queue.queue_version(found.id)
+    tag = f"b{version}-{clock.local_day(found).isoformat()}"
+    if _unchanged(tag):
+        return _tagged(Response(status=304), tag)
+    waiting = queue.waiting_counts(found)
+    calls = [{
+        "number": event.ticket.display_number,
+        "counter": event.counter.number if event.counter else None,
+        "counter_name": event.counter.name if event.counter else "",
+        "action": event.action,
+        "at": _time(found, event.at),
+    } for event in queue.recent_calls(found)]
+    return _tagged(jsonify({
+        "hall": {"slug": found.slug, "name": found.name},
+        "calls": calls,
+        "waiting": {s.code: waiting.get(s.id, 0) for s in found.services},
+        "version": version,
+    }), tag)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document())

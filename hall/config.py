@@ -32,8 +32,13 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a kiosk page may stay open all day
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
+    # werkzeug's default, scrypt; the tests use a cheap method to stay fast.
+    PASSWORD_HASH_METHOD = "scrypt"
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # How many reverse proxies in front of the app to trust for the client's address
+    # (X-Forwarded-For): the rate limits count per address. 0: served directly.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # Average minutes a ticket takes when a service has no history yet.
     DEFAULT_SERVICE_MINUTES = 10
     # How many recent finished tickets the wait estimate averages over.

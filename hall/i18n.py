@@ -1,4 +1,5 @@
-"""Which language a reader gets: Chinese unless they chose English (?lang=en, kept in the session)."""
+"""Which language a reader gets: Chinese unless they chose English (?lang=en, kept in the session).
+An API client (paths under /api/) has no session: ?lang=, else its Accept-Language, else Chinese."""
 from flask import current_app, has_request_context, request, session
 
 SHORT = {"zh": "zh_Hans_CN", "zh_Hans_CN": "zh_Hans_CN", "en": "en"}
@@ -7,12 +8,25 @@ SHORT = {"zh": "zh_Hans_CN", "zh_Hans_CN": "zh_Hans_CN", "en": "en"}
 def select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):
+        return _api_locale()
     chosen = request.args.get("lang")
     if chosen in SHORT:
         session["lang"] = SHORT[chosen]
     lang = session.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _api_locale() -> str:
+    chosen = request.args.get("lang")
+    if chosen in SHORT:
+        return SHORT[chosen]
+    for tag, quality in request.accept_languages:  # best first
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if quality > 0 and primary in SHORT:  # zh-CN, zh-Hans, zh-TW → Chinese; en-US → English
+            return SHORT[primary]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

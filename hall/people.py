@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from .errors import Invalid
 
-MOBILE = re.compile(r"1[3-9]\d{9}")
+MOBILE = re.compile(r"1[3-9][0-9]{9}")  # ASCII digits only: no full-width ８
 
 
 def clean_phone(raw: str | None) -> str | None:

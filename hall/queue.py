@@ -244,14 +244,18 @@ def issue_ticket(hall: Hall, service: Service, *, phone: str | None = None, prio
     moment = at or clock.now()
     day = clock.local_day(hall, moment)
     number = _next_number(hall, service, day)
+    if at is None:
+        # Read the clock again now that this transaction holds the sequence row (until commit):
+        # arrival order then follows the numbers, so A003 is never called before A002.
+        moment = clock.now()
     ticket = Ticket(hall_id=hall.id, service_id=service.id, service=service, day=day, code=service.code,
                     number=number, token=new_token(), request_key=request_key or None,
                     status=W.waiting, priority=bool(priority), phone=phone, channel=channel,
                     queued_at=moment, created_at=moment)
-    db.session.add(ticket)
-    _record(ticket, "issue", None, user=user)
-    _bump(hall.id)
     try:
+        db.session.add(ticket)
+        _record(ticket, "issue", None, user=user)
+        _bump(hall.id)  # flushes the ticket: a duplicate request_key fails here on PostgreSQL
         db.session.commit()
     except IntegrityError:
         # A concurrent submit with the same key won; its ticket is the answer.

@@ -1,7 +1,70 @@
-"""Placeholder: the phone page helper replaces this file."""
+"""The phone page behind a ticket's QR code: where am I, it is my turn, cancel, rate."""
+from flask import current_app, redirect, request, url_for
+from flask_babel import gettext as _
+
+from hall import board as calls
+from hall import queue
+from hall.errors import Invalid, NotFound, WrongState
+from hall.extensions import htmx
+from hall.web import etag_for, page_or_fragment, polled, wants_fragment
+
 from . import bp
+
+
+def _context(ticket):
+    return {
+        "view": calls.ticket_view(ticket, current_app.config["WAIT_SAMPLE_SIZE"]),
+        "hall": ticket.hall,
+        "poll_seconds": current_app.config["PHONE_POLL_SECONDS"],
+    }
+
+
+def _unknown():
+    """A friendly page, not the bare error page: the QR code may be old or mistyped."""
+    return page_or_fragment("phone/unknown.html", "phone/_unknown.html", status=404)
+
+
+def _after_change(ticket):
+    """htmx gets the new fragment; a plain form post goes back to the page (no resubmit on reload)."""
+    if htmx and wants_fragment():
+        return page_or_fragment("phone/page.html", "phone/_ticket.html",
+                                etag=etag_for(*calls.ticket_tag(ticket)), **_context(ticket))
+    return redirect(url_for("kiosk.phone", token=ticket.token), 303)
 
 
 @bp.get("/t/<token>")
 def phone(token):
-    return token
+    try:
+        ticket = queue.ticket_by_token(token)
+    except NotFound:
+        return _unknown()
+    tag = etag_for(*calls.ticket_tag(ticket))
+    return polled("phone/page.html", "phone/_ticket.html", tag, lambda: _context(ticket))
+
+
+@bp.post("/t/<token>/cancel")
+def phone_cancel(token):
+    try:
+        ticket = queue.ticket_by_token(token)
+    except NotFound:
+        return _unknown()
+    try:
+        queue.cancel(ticket)
+    except WrongState:
+        raise WrongState(_("This ticket can no longer be cancelled. The page shows where it stands now."))
+    return _after_change(ticket)
+
+
+@bp.post("/t/<token>/rate")
+def phone_rate(token):
+    try:
+        ticket = queue.ticket_by_token(token)
+    except NotFound:
+        return _unknown()
+    try:
+        queue.rate(ticket, request.form.get("rating", ""), request.form.get("comment"))
+    except Invalid:
+        raise Invalid(_("Please choose one answer: satisfied, fairly satisfied or dissatisfied."))
+    except WrongState:
+        raise WrongState(_("You can rate this visit once it is finished."))
+    return _after_change(ticket)

@@ -1,7 +1,132 @@
-"""Placeholder: the kiosk helper replaces this file."""
+"""The kiosk: a public touchscreen (portrait 1080×1920) where a walk-in resident takes a ticket.
+
+    GET  /k/<hall>                 home: one tile per service
+    GET  /k/<hall>/s/<code>        step two: optional phone (on-screen keypad), priority lane, take
+    POST /k/<hall>/s/<code>        take a number, then 303 to the ticket screen
+    GET  /k/<hall>/ticket/<token>  the ticket: number, people ahead, wait, QR code, print
+
+Autoprint: open the home URL once with ?autoprint=1 in the kiosk's browser (Chromium started with
+--kiosk --kiosk-printing); the session remembers it and every new ticket prints itself on its
+first showing. ?autoprint=0 turns it off.
+"""
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache, wraps
+from pathlib import Path
+
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from hall import kiosk_flow, queue
+from hall.errors import HallClosed, Invalid, NotFound, ServicePaused
+from hall.extensions import db
+from hall.links import public_url, qr_svg
+from hall.web import polled
+
 from . import bp
+
+ICONS = Path(__file__).resolve().parent.parent / "static" / "icons"
+ICON_NAMES = ("scale", "handshake", "document", "chat")
+AUTOPRINT = "kiosk_autoprint"
+JUST_TAKEN = "kiosk_just_taken"
+HOME_POLL_SECONDS = 10
+
+
+@lru_cache(maxsize=None)
+def _icon_file(name: str) -> str:
+    return (ICONS / f"{name}.svg").read_text(encoding="utf-8")
+
+
+def icon(name: str | None) -> Markup:
+    """A service icon, inline so that it takes the tile's colour (currentColor)."""
+    return Markup(_icon_file(name if name in ICON_NAMES else "chat"))
+
+
+@bp.context_processor
+def kiosk_helpers():
+    return {"kiosk_icon": icon,
+            "kiosk_count": Markup('<b class="idle-count" id="idle-count">8</b>')}
+
+
+def _not_found(hall_slug: str | None = None):
+    """A friendly page instead of a bare 404; a known hall gets a way home."""
+    home = None
+    if hall_slug:
+        try:
+            queue.hall_by_slug(hall_slug)
+            home = url_for("kiosk.home", hall=hall_slug)
+        except NotFound:
+            db.session.rollback()
+    return render_template("kiosk/not_found.html", home_url=home), 404
+
+
+def kiosk_page(view):
+    """Unknown hall, service or ticket: the kiosk's own 404 page."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except NotFound:
+            db.session.rollback()
+            return _not_found(kwargs.get("hall"))
+    return wrapper
+
+
+def _remember_autoprint() -> None:
+    choice = request.args.get("autoprint")
+    if choice in ("1", "0"):
+        session[AUTOPRINT] = choice == "1"
 
 
 @bp.get("/k/<hall>")
+@kiosk_page
 def home(hall):
-    return hall
+    _remember_autoprint()
+    screen = kiosk_flow.home(hall)
+    return polled("kiosk/home.html", "kiosk/_tiles.html", f"kiosk-{screen.signature}",
+                  lambda: {"screen": screen, "poll_seconds": HOME_POLL_SECONDS})
+
+
+def _render_step(screen, *, phone: str = "", priority: bool = False, request_key: str | None = None,
+                 error: str | None = None, status: int = 200):
+    key = request_key if request_key and 8 <= len(request_key) <= 64 else secrets.token_urlsafe(16)
+    digits = "".join(ch for ch in phone if ch.isdigit())[:11]
+    return render_template("kiosk/service.html", screen=screen, phone=digits, priority=priority,
+                           request_key=key, error=error), status
+
+
+@bp.get("/k/<hall>/s/<code>")
+@kiosk_page
+def service(hall, code):
+    return _render_step(kiosk_flow.step(hall, code))
+
+
+@bp.post("/k/<hall>/s/<code>")
+@kiosk_page
+def take(hall, code):
+    phone = request.form.get("phone", "")
+    priority = request.form.get("priority") == "1"
+    key = request.form.get("request_key", "")
+    try:
+        ticket = kiosk_flow.take(hall, code, phone=phone, priority=priority, request_key=key or None)
+    except (Invalid, ServicePaused, HallClosed) as error:
+        db.session.rollback()
+        return _render_step(kiosk_flow.step(hall, code), phone=phone, priority=priority,
+                            request_key=key, error=str(error.message), status=error.status)
+    session[JUST_TAKEN] = ticket.token
+    return redirect(url_for("kiosk.ticket", hall=hall, token=ticket.token), 303)
+
+
+@bp.get("/k/<hall>/ticket/<token>")
+@kiosk_page
+def ticket(hall, token):
+    screen = kiosk_flow.ticket(hall, token)
+    # Print by itself only on the ticket's first showing, never again on a reload.
+    first_showing = session.pop(JUST_TAKEN, None) == token
+    autoprint = bool(session.get(AUTOPRINT)) and first_showing
+    phone_url = public_url("kiosk.phone", token=token)
+    # The code is shown on screen and on the print-out: no duplicate id in the page.
+    qr = Markup(str(qr_svg(phone_url, label=_("Scan to follow the queue"))).replace(' id="qr-path"', ""))
+    return render_template("kiosk/ticket.html", screen=screen, autoprint=autoprint, qr=qr)

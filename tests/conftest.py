@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from hall import create_app
@@ -63,6 +65,17 @@ def _wipe() -> None:
     db.session.commit()
 
 
+class FreshGClient(FlaskClient):
+    """The `app` fixture keeps one app context open for the whole test (so tests can use the
+    database), and Flask reuses it for the client's requests. Clear what a request caches on
+    `g` (the locale, the logged-in user) so that each request starts fresh, as in production."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(db_url):
     app = create_app({
@@ -72,7 +85,9 @@ def app(db_url):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": True,
         "SERVER_NAME": None,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
+    app.test_client_class = FreshGClient
     with app.app_context():
         _wipe()
         yield app

@@ -1,0 +1,299 @@
+"""The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json.
+
+It is the contract: tests/web/test_openapi.py validates it, calls every operation for every
+documented status and checks each answer against the schema written here, and fails when a
+route exists that this document lacks, or the other way round. Change both together.
+"""
+from __future__ import annotations
+
+import copy
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str, headers: dict | None = None) -> dict:
+    answer = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        answer["headers"] = headers
+    return answer
+
+
+def _response(name: str) -> dict:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def _nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+TIME = {"type": "string", "format": "date-time",
+        "description": "ISO 8601 in the hall's local time, with its UTC offset (2025-11-26T09:05:00+08:00)."}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "description": "Every refusal. `error` is a sentence for a person, in the language asked for "
+                       "(`?lang=`, else Accept-Language, else Chinese).",
+        "required": ["error", "status"],
+        "properties": {
+            "error": {"type": "string", "minLength": 1},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599,
+                       "description": "The HTTP status again."},
+        },
+    },
+    "Service": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["code", "name", "name_en", "open", "state", "waiting"],
+        "properties": {
+            "code": {"type": "string", "minLength": 1, "maxLength": 2,
+                     "description": "The ticket prefix; send it as `service` to take a ticket."},
+            "name": {"type": "string", "description": "The name in Chinese (法律咨询)."},
+            "name_en": {"type": "string", "description": "The name in English; may be empty."},
+            "open": {"type": "boolean", "description": "A ticket can be taken now (state is open)."},
+            "state": {"type": "string", "enum": ["open", "paused", "closed"],
+                      "description": "paused: stopped for now by the hall; closed: outside opening hours."},
+            "waiting": {"type": "integer", "minimum": 0, "description": "Tickets waiting for it now."},
+        },
+    },
+    "HallRef": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["slug", "name"],
+        "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+    },
+    "ServiceRef": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["code", "name", "name_en"],
+        "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "name_en": {"type": "string"}},
+    },
+    "CounterRef": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["number", "name"],
+        "properties": {
+            "number": {"type": "integer", "description": "The window number (3 号窗口)."},
+            "name": {"type": "string", "description": "The room's name (老傅调解室), or empty for a plain window."},
+        },
+    },
+    "TicketRequest": {
+        "type": "object",
+        "required": ["service"],
+        "description": "Other keys are ignored.",
+        "properties": {
+            "service": {"type": "string", "minLength": 1, "maxLength": 2, "examples": ["A"],
+                        "description": "A service code from the services list (case does not matter)."},
+            "phone": {"type": ["string", "null"], "examples": ["13812345678"],
+                      "description": "Optional mainland mobile number (11 digits starting with 1; spaces, "
+                                     "dashes and +86 are allowed). Never shown by the API or on public screens."},
+            "priority": {"type": ["boolean", "null"], "default": False,
+                         "description": "The priority lane (绿色通道): 70 and over, disability, pregnancy; "
+                                        "verified at the counter."},
+            "request_key": {"type": ["string", "null"], "pattern": "^[\\x21-\\x7e]{8,64}$",
+                            "description": "Idempotency key, 8 to 64 visible ASCII characters. Sending the "
+                                           "same key again (to the same hall) answers 200 with the ticket "
+                                           "the first request took, whatever else the retry says."},
+        },
+    },
+    "Ticket": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "A ticket as its holder may see it: never the phone number.",
+        "required": ["number", "token", "status_url", "hall", "service", "status", "priority", "ahead",
+                     "wait_minutes", "counter", "issued_at", "called_at", "finished_at"],
+        "properties": {
+            "number": {"type": "string", "pattern": "^[^0-9\\s]{1,2}[0-9]{3,}$", "examples": ["A012"],
+                       "description": "Prefix plus number; numbers restart each local day."},
+            "token": {"type": "string", "pattern": "^[A-Za-z0-9_-]{22,43}$",
+                      "description": "Random (128 bits); the ticket's only key. Keep it private."},
+            "status_url": {"type": "string", "format": "uri",
+                           "description": "The ticket's phone page (what its QR code encodes)."},
+            "hall": _ref("HallRef"),
+            "service": _ref("ServiceRef"),
+            "status": {"type": "string", "enum": ["waiting", "called", "serving", "done", "no_show", "cancelled"]},
+            "priority": {"type": "boolean"},
+            "ahead": {"type": "integer", "minimum": 0,
+                      "description": "People the counters will call first (0 unless waiting)."},
+            "wait_minutes": {"type": "integer", "minimum": 0, "description": "Estimated wait (0 unless waiting)."},
+            "counter": {**_nullable(_ref("CounterRef")),
+                        "description": "Where the ticket was called to; null until it is called."},
+            "issued_at": TIME,
+            "called_at": _nullable(TIME),
+            "finished_at": _nullable(TIME),
+        },
+    },
+    "BoardCall": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["number", "counter", "counter_name", "action", "at"],
+        "properties": {
+            "number": {"type": "string", "examples": ["A012"]},
+            "counter": {"type": ["integer", "null"], "description": "The window number."},
+            "counter_name": {"type": "string", "description": "The room's name, or empty."},
+            "action": {"type": "string", "enum": ["call", "recall"],
+                       "description": "recall: the same ticket announced again."},
+            "at": TIME,
+        },
+    },
+    "Board": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "What the call board shows: no phone numbers, no names of people.",
+        "required": ["hall", "calls", "waiting", "version"],
+        "properties": {
+            "hall": _ref("HallRef"),
+            "calls": {"type": "array", "items": _ref("BoardCall"),
+                      "description": "Today's latest calls and recalls, newest first (at most 8)."},
+            "waiting": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
+                        "description": "Waiting tickets per service code.", "examples": [{"A": 3, "B": 0}]},
+            "version": {"type": "integer", "description": "Grows with every change to the hall's queue."},
+        },
+    },
+}
+
+HEADERS = {
+    "ETag": {"description": "Send it back as If-None-Match: 304 while the queue has not changed.",
+             "schema": {"type": "string"}},
+    "Retry-After": {"description": "Seconds until another ticket may be taken.", "schema": {"type": "integer"}},
+    "Location": {"description": "The new ticket's address in this API.", "schema": {"type": "string"}},
+    "X-RateLimit-Limit": {"description": "Tickets this address may take in the hall's window.",
+                          "schema": {"type": "integer"}},
+    "X-RateLimit-Remaining": {"description": "Tickets left in the window.", "schema": {"type": "integer"}},
+    "X-RateLimit-Reset": {"description": "When the window resets (Unix time).", "schema": {"type": "number"}},
+}
+
+
+def _headers(*names: str) -> dict:
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+
+
+RATE = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+RESPONSES = {
+    "BadJSON": _json(_ref("Error"), "The body is not valid JSON."),
+    "NotFound": _json(_ref("Error"), "No such hall, ticket or service."),
+    "Refused": _json(_ref("Error"), "Not now: the service is paused or the hall is closed."),
+    "TooLarge": _json(_ref("Error"), "The body is larger than the server accepts (64 KiB)."),
+    "NotJSON": _json(_ref("Error"), "The body is not JSON (Content-Type must be application/json)."),
+    "Invalid": _json(_ref("Error"), "The JSON has the wrong shape: a missing service, a wrong type, "
+                                    "a phone number that is not a mobile number, a bad request_key."),
+    "TooMany": _json(_ref("Error"), "This address took too many tickets in this hall; the limit is the "
+                                    "hall's own setting.", _headers("Retry-After", *RATE)),
+    "NotModified": {"description": "Nothing changed since the ETag sent in If-None-Match.",
+                    "headers": _headers("ETag")},
+}
+
+PARAMETERS = {
+    "hall": {"name": "hall", "in": "path", "required": True, "description": "The hall's slug.",
+             "schema": {"type": "string", "examples": ["demo"]}},
+    "token": {"name": "token", "in": "path", "required": True,
+              "description": "A ticket's token, as returned when it was taken.", "schema": {"type": "string"}},
+    "lang": {"name": "lang", "in": "query", "required": False,
+             "description": "The language of error messages; wins over Accept-Language.",
+             "schema": {"type": "string", "enum": ["zh", "en"]}},
+    "Accept-Language": {"name": "Accept-Language", "in": "header", "required": False,
+                        "description": "The language of error messages when `lang` is not given; "
+                                       "Chinese by default.",
+                        "schema": {"type": "string", "examples": ["en-US,en;q=0.9"]}},
+    "If-None-Match": {"name": "If-None-Match", "in": "header", "required": False,
+                      "description": "The ETag of the last answer.", "schema": {"type": "string"}},
+}
+
+
+def _params(*names: str) -> list[dict]:
+    return [{"$ref": f"#/components/parameters/{name}"} for name in names]
+
+
+PATHS = {
+    "/halls/{hall}/services": {
+        "parameters": _params("hall", "lang", "Accept-Language"),
+        "get": {
+            "operationId": "listServices",
+            "summary": "The hall's services, whether a ticket can be taken now, and how many wait",
+            "responses": {
+                "200": _json({"type": "array", "items": _ref("Service")}, "The services, in kiosk order."),
+                "404": _response("NotFound"),
+            },
+        },
+    },
+    "/halls/{hall}/tickets": {
+        "parameters": _params("hall", "lang", "Accept-Language"),
+        "post": {
+            "operationId": "takeTicket",
+            "summary": "Take a number (channel api)",
+            "description": "Limited per client address and hall by the hall's own setting (for example "
+                           "30 per minute); every request counts, refused ones too; over the limit: 429 "
+                           "with Retry-After. Send a request_key and retry with the same key after a lost "
+                           "answer: the retry answers 200 with the same ticket instead of taking another.",
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": _ref("TicketRequest")}}},
+            "responses": {
+                "201": _json(_ref("Ticket"), "A new ticket.", _headers("Location", *RATE)),
+                "200": _json(_ref("Ticket"), "The ticket an earlier request with the same request_key took.",
+                             _headers("Location", *RATE)),
+                "400": _response("BadJSON"),
+                "404": _response("NotFound"),
+                "409": _response("Refused"),
+                "413": _response("TooLarge"),
+                "415": _response("NotJSON"),
+                "422": _response("Invalid"),
+                "429": _response("TooMany"),
+            },
+        },
+    },
+    "/tickets/{token}": {
+        "parameters": _params("token", "lang", "Accept-Language"),
+        "get": {
+            "operationId": "readTicket",
+            "summary": "A ticket: its status, people ahead, estimated wait, and the counter once called",
+            "parameters": _params("If-None-Match"),
+            "responses": {
+                "200": _json(_ref("Ticket"), "The ticket.", _headers("ETag")),
+                "304": _response("NotModified"),
+                "404": _response("NotFound"),
+            },
+        },
+    },
+    "/halls/{hall}/board": {
+        "parameters": _params("hall", "lang", "Accept-Language"),
+        "get": {
+            "operationId": "readBoard",
+            "summary": "The call board: latest calls and waiting counts",
+            "parameters": _params("If-None-Match"),
+            "responses": {
+                "200": _json(_ref("Board"), "The board.", _headers("ETag")),
+                "304": _response("NotModified"),
+                "404": _response("NotFound"),
+            },
+        },
+    },
+    "/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "responses": {"200": _json({"type": "object"}, "The OpenAPI 3.1 document.")},
+        },
+    },
+}
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Fengqiao Hall API",
+        "version": "1",
+        "description": "The walk-in queue of a community mediation hall, for a phone app or a city "
+                       "platform: list a hall's services, take a ticket, follow it, read the call board. "
+                       "Errors are JSON {\"error\", \"status\"} with a message in Chinese, or in English "
+                       "with ?lang=en or Accept-Language: en.",
+    },
+    "servers": [{"url": "/api/v1"}],
+    "paths": PATHS,
+    "components": {"schemas": SCHEMAS, "responses": RESPONSES, "parameters": PARAMETERS, "headers": HEADERS},
+}
+
+
+def document() -> dict:
+    return copy.deepcopy(DOCUMENT)

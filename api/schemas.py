@@ -1,0 +1,96 @@
+"""Reading what an API client sends, before any rule of the hall sees it.
+
+Every refusal is a HallError, so it leaves as JSON {"error": …, "status": …} in the reader's
+language (hall/web.py): 415 not JSON, 400 not parseable, 422 the wrong shape. Nothing that a
+client can send reaches the database unchecked (a NUL character, for one, makes PostgreSQL fail).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
+
+from hall.errors import HallError, Invalid, NotFound
+from hall.people import clean_phone
+
+SLUG = re.compile(r"[a-z0-9-]{1,40}")
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,43}")
+REQUEST_KEY = re.compile(r"[\x21-\x7e]{8,64}")  # visible ASCII, no spaces
+
+
+class NotJSON(HallError):
+    status = 415
+    message = _l("Please send JSON (Content-Type: application/json).")
+
+
+class Unreadable(HallError):
+    status = 400
+    message = _l("What was sent is not valid JSON.")
+
+
+def hall_slug(slug: str) -> str:
+    """A hall's slug from the path; anything that cannot be one names no hall."""
+    if not SLUG.fullmatch(slug or ""):
+        raise NotFound(_l("There is no such hall."))
+    return slug
+
+
+def ticket_token(token: str) -> str:
+    if not TOKEN.fullmatch(token or ""):
+        raise NotFound(_l("There is no such ticket."))
+    return token
+
+
+@dataclass
+class TicketRequest:
+    service: str
+    phone: str | None = None
+    priority: bool = False
+    request_key: str | None = None
+
+
+def json_body() -> object:
+    """The parsed JSON body. A body over MAX_CONTENT_LENGTH raises 413 while it is read."""
+    if not request.is_json:
+        raise NotJSON()
+    limit = request.max_content_length
+    # A body with a Content-Length over the limit raises 413 here. A chunked body has none:
+    # Werkzeug stops reading at the limit and hands back a truncated body, so call that 413 too.
+    if limit is not None and request.content_length is None and len(request.get_data()) >= limit:
+        raise RequestEntityTooLarge()
+    try:
+        return request.get_json()
+    except UnsupportedMediaType:
+        raise NotJSON() from None
+    except (BadRequest, RecursionError):  # RecursionError: "[[[[…" nested thousands deep
+        raise Unreadable() from None
+
+
+def ticket_request() -> TicketRequest:
+    """{"service": "A", "phone": "138…", "priority": false, "request_key": "…"}; other keys are
+    ignored, so a client written for a later version still works."""
+    data = json_body()
+    if not isinstance(data, dict):
+        raise Invalid(_l("Please send a JSON object, such as {\"service\": \"A\"}."))
+    service = data.get("service")
+    if service is None or service == "":
+        raise Invalid(_l("Please choose a service."))
+    if not isinstance(service, str):
+        raise Invalid(_l("The service is its letter code, such as \"A\"."))
+    phone = data.get("phone")
+    if phone is not None and not isinstance(phone, str):
+        raise Invalid(_l("Please send the mobile number as text, such as \"13812345678\"."))
+    priority = data.get("priority", False)
+    if priority is None:
+        priority = False
+    if not isinstance(priority, bool):
+        raise Invalid(_l("priority is true or false."))
+    key = data.get("request_key")
+    if key is not None and (not isinstance(key, str) or not REQUEST_KEY.fullmatch(key)):
+        raise Invalid(_l("request_key is 8 to 64 letters, digits or punctuation marks, without spaces."))
+    if not (1 <= len(service) <= 2 and service.isalpha()):
+        raise NotFound(_l("This hall has no such service."))
+    return TicketRequest(service=service, phone=clean_phone(phone), priority=priority, request_key=key)

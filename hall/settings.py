@@ -1,0 +1,145 @@
+"""A hall's own settings, as its administrator edits them: name, notice, opening hours, the
+kiosk's idle times, the API's ticket limit; and pausing a service.
+
+Everything is checked before anything is saved: bad input changes nothing and every problem
+comes back at once, each with a message in the reader's language (SettingsInvalid.errors).
+"""
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Mapping
+
+import limits
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+
+from .errors import Invalid
+from .extensions import db
+from .models import Hall, Service
+
+WEEKDAYS = "1234567"  # ISO: 1 Monday … 7 Sunday
+KIOSK_IDLE = (15, 600)
+TICKET_IDLE = (10, 300)
+NAME_MAX = 120
+NOTICE_MAX = 500
+_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?")
+
+
+class SettingsInvalid(Invalid):
+    """Several fields may be wrong at once: errors maps a field name to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__(_l("Please correct the marked fields. Nothing was saved."))
+
+
+def _time(raw: str | None) -> time | None:
+    match = _TIME.fullmatch((raw or "").strip())
+    if not match:
+        return None
+    hour, minute, second = match.groups()
+    return time(int(hour), int(minute), int(second or 0))
+
+
+def _int_in(raw, low: int, high: int) -> int | None:
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+    return value if low <= value <= high else None
+
+
+def check_rate_limit(raw: str | None) -> str | None:
+    """A Flask-Limiter rate such as "30 per minute" or "100/hour", at least one a period;
+    None when it is not one."""
+    text = " ".join((raw or "").split())
+    if not text or len(text) > 60:
+        return None
+    try:
+        item = limits.parse(text)
+    except ValueError:
+        return None
+    return text if item.amount >= 1 else None
+
+
+def clean(values: Mapping) -> dict:
+    """Check a settings form. Returns the typed values or raises SettingsInvalid.
+
+    `values` maps field names to strings; `weekdays` may be a list of "1".."7" or a string."""
+    errors: dict[str, str] = {}
+    cleaned: dict = {}
+
+    name = " ".join(str(values.get("name") or "").split())
+    if not name:
+        errors["name"] = _l("Please enter the hall's name.")
+    elif len(name) > NAME_MAX:
+        errors["name"] = _l("The name can have at most %(n)s characters.", n=NAME_MAX)
+    cleaned["name"] = name
+
+    notice = str(values.get("notice") or "").strip().replace("\r\n", "\n")
+    if len(notice) > NOTICE_MAX:
+        errors["notice"] = _l("The notice can have at most %(n)s characters.", n=NOTICE_MAX)
+    cleaned["notice"] = notice
+
+    opens, closes = _time(values.get("opens_at")), _time(values.get("closes_at"))
+    if opens is None:
+        errors["opens_at"] = _l("Please enter a time such as 08:30.")
+    if closes is None:
+        errors["closes_at"] = _l("Please enter a time such as 17:30.")
+    if opens and closes and closes <= opens:
+        errors["closes_at"] = _l("Closing time must be after opening time.")
+    cleaned["opens_at"], cleaned["closes_at"] = opens, closes
+
+    raw_days = values.get("weekdays") or []
+    days = "".join(sorted({d for d in "".join(raw_days) if d in WEEKDAYS}))
+    if not days:
+        errors["weekdays"] = _l("Please choose at least one opening day.")
+    elif len(days) != len("".join(raw_days)):
+        errors["weekdays"] = _l("Please choose days from the list.")
+    cleaned["open_weekdays"] = days
+
+    kiosk = _int_in(values.get("kiosk_idle_seconds"), *KIOSK_IDLE)
+    if kiosk is None:
+        errors["kiosk_idle_seconds"] = _l("Please enter a whole number of seconds from %(low)s to %(high)s.",
+                                          low=KIOSK_IDLE[0], high=KIOSK_IDLE[1])
+    cleaned["kiosk_idle_seconds"] = kiosk
+
+    ticket = _int_in(values.get("ticket_idle_seconds"), *TICKET_IDLE)
+    if ticket is None:
+        errors["ticket_idle_seconds"] = _l("Please enter a whole number of seconds from %(low)s to %(high)s.",
+                                           low=TICKET_IDLE[0], high=TICKET_IDLE[1])
+    cleaned["ticket_idle_seconds"] = ticket
+
+    limit = check_rate_limit(values.get("api_ticket_limit"))
+    if limit is None:
+        errors["api_ticket_limit"] = _l('Please write a limit such as "30 per minute" or "200 per hour".')
+    cleaned["api_ticket_limit"] = limit
+
+    if errors:
+        raise SettingsInvalid(errors)
+    return cleaned
+
+
+def update_hall(hall: Hall, values: Mapping) -> Hall:
+    """Check and save a hall's settings; on any error nothing is saved."""
+    cleaned = clean(values)
+    for field, value in cleaned.items():
+        setattr(hall, field, value)
+    db.session.commit()
+    return hall
+
+
+def set_paused(service: Service, paused: bool) -> Service:
+    """Pause or resume a service. The kiosk shows a paused service as unavailable; the queue
+    version is bumped so every polling screen refreshes."""
+    service.paused = bool(paused)
+    bump_queue_version(service.hall_id)
+    db.session.commit()
+    return service
+
+
+def bump_queue_version(hall_id: int) -> None:
+    """Tell polling screens (kiosk, board, phone, console) that something they show changed."""
+    db.session.execute(update(Hall).where(Hall.id == hall_id)
+                       .values(queue_version=Hall.queue_version + 1))

@@ -1,0 +1,112 @@
+"""The phone page in a real Chromium at phone size (390×844): it follows the queue by itself,
+shows and vibrates on the call, cancels in two clear steps, and takes one rating."""
+from pathlib import Path
+
+import pytest
+
+from conftest import PHONE
+from hall import queue
+from hall.extensions import db
+from hall.models import TicketStatus
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+VIBRATE = "window.__vibrations = []; navigator.vibrate = (pattern) => { window.__vibrations.push(pattern); return true; };"
+POLL_WAIT = 6000  # the phone polls every 3 s
+
+
+def counter(hall, number):
+    return next(c for c in hall.counters if c.number == number)
+
+
+def open_phone(browser, live_server, ticket):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    page.add_init_script(VIBRATE)
+    page.goto(f"{live_server.url}/t/{ticket.token}")
+    return context, page
+
+
+def shot(page, name):
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+def test_page_follows_the_queue_to_the_call_and_vibrates_once_per_call(browser, live_server, demo):
+    legal = queue.service_by_code(demo, "A")
+    queue.issue_ticket(demo, legal)
+    mine = queue.issue_ticket(demo, legal, phone="13812345678")
+    context, page = open_phone(browser, live_server, mine)
+    try:
+        page.get_by_text("前面还有 1 人").wait_for()
+        assert page.locator(".number").inner_text() == "A002"
+        shot(page, "phone-waiting.png")
+        queue.call_next(counter(demo, 1))  # A001: now I am next
+        page.get_by_text("下一位就是您").wait_for(timeout=POLL_WAIT)
+        queue.call_ticket(mine, counter(demo, 4))
+        banner = page.locator(".called-banner")
+        banner.wait_for(timeout=POLL_WAIT)
+        assert banner.locator(".called-where").inner_text() == "请到 4 号窗口（潘大姐调解室）"
+        assert page.title() == "请到 4 号窗口（潘大姐调解室）"
+        assert page.evaluate("window.__vibrations.length") == 1
+        shot(page, "phone-called.png")
+        # Another change in the hall re-renders the page but is not a new call: no second buzz.
+        queue.issue_ticket(demo, legal)
+        page.wait_for_timeout(3500)
+        assert page.evaluate("window.__vibrations.length") == 1
+        queue.recall(mine)
+        page.wait_for_function("window.__vibrations.length === 2", timeout=POLL_WAIT)
+        html = page.content()
+        assert "13812345678" not in html and "138****5678" not in html
+    finally:
+        context.close()
+
+
+def test_cancel_takes_two_clear_steps(browser, live_server, demo):
+    ticket = queue.issue_ticket(demo, queue.service_by_code(demo, "B"))
+    context, page = open_phone(browser, live_server, ticket)
+    try:
+        ask = page.get_by_role("button", name="取消排队")
+        confirm = page.get_by_role("button", name="确认取消")
+        keep = page.get_by_role("button", name="不取消，继续排队")
+        assert confirm.is_hidden()
+        ask.click()
+        confirm.wait_for()
+        assert page.get_by_text("确定不排队了吗").is_visible()
+        keep.click()
+        confirm.wait_for(state="hidden")
+        ask.click()
+        # While the question is open a change in the hall does not close it under the finger.
+        queue.issue_ticket(demo, queue.service_by_code(demo, "B"))
+        page.wait_for_timeout(3500)
+        assert confirm.is_visible()
+        shot(page, "phone-cancel-confirm.png")
+        confirm.click()
+        page.get_by_text("您已取消排队").wait_for()
+        db.session.refresh(ticket)
+        assert ticket.status == TicketStatus.cancelled
+        assert page.get_by_role("button", name="取消排队").count() == 0
+    finally:
+        context.close()
+
+
+def test_rating_after_service(browser, live_server, demo):
+    ticket = queue.issue_ticket(demo, queue.service_by_code(demo, "A"))
+    queue.call_next(counter(demo, 1))
+    queue.start(ticket)
+    context, page = open_phone(browser, live_server, ticket)
+    try:
+        page.get_by_text("办理中").wait_for()
+        queue.finish(ticket)
+        page.get_by_text("您对今天的服务满意吗？").wait_for(timeout=POLL_WAIT)
+        page.get_by_text("基本满意").click()
+        page.get_by_label("想对我们说的话（可以不填）").fill("调解员很耐心")
+        shot(page, "phone-done-rating.png")
+        page.get_by_role("button", name="提交评价").click()
+        page.get_by_text("谢谢您的评价！").wait_for()
+        assert "调解员很耐心" in page.locator(".rated").inner_text()
+        shot(page, "phone-rated.png")
+        db.session.refresh(ticket)
+        assert ticket.rating.value == "fairly_satisfied" and ticket.rating_comment == "调解员很耐心"
+    finally:
+        context.close()

@@ -1,0 +1,142 @@
+"""Every staff route against every role and against no login, walked from the app's URL map so a
+new /admin route is covered the day it is added (and fails until the table below names it)."""
+from __future__ import annotations
+
+import pytest
+from flask import g
+from sqlalchemy import select
+
+from hall import queue
+from hall.extensions import db
+from hall.models import Counter, User
+
+
+@pytest.fixture(autouse=True)
+def fresh_request_globals(app):
+    """The `app` fixture holds one app context across test requests, so `g` (where Flask-Login
+    keeps the user and Flask-Babel the locale) would carry over from one request to the next."""
+    @app.before_request
+    def forget():
+        g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
+
+ADMIN, RECEPTION, MEDIATOR = "admin", "reception", "mediator"
+STAFF = {ADMIN, RECEPTION, MEDIATOR}
+PUBLIC = "public"
+
+# endpoint -> the roles that may use it (PUBLIC: anyone, logged in or not).
+ALLOWED: dict[str, set[str] | str] = {
+    "admin.login": PUBLIC,
+    "admin.logout": STAFF,
+    "admin.index": STAFF,
+    "admin.console_choose": STAFF,
+    "admin.console_open": STAFF,
+    "admin.console_close": STAFF,
+    "admin.console": STAFF,
+    "admin.console_call_next": STAFF,
+    "admin.console_call_ticket": STAFF,
+    "admin.console_walk_in": STAFF,
+    "admin.ticket_recall": STAFF,
+    "admin.ticket_start": STAFF,
+    "admin.ticket_finish": STAFF,
+    "admin.ticket_no_show": STAFF,
+    "admin.ticket_transfer": STAFF,
+    "admin.settings": {ADMIN},
+    "admin.service_pause": {ADMIN},
+    "admin.service_resume": {ADMIN},
+}
+
+
+def admin_rules(app):
+    """(endpoint, rule, method) for every /admin route and method but HEAD/OPTIONS."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/admin") or rule.endpoint == "static":
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, rule, method))
+    return found
+
+
+@pytest.fixture
+def ids(demo):
+    """Real ids of the demo hall for every path argument a staff route can take."""
+    counter = db.session.scalar(select(Counter).where(Counter.hall_id == demo.id, Counter.number == 1))
+    ticket = queue.issue_ticket(demo, queue.service_by_code(demo, "A"))
+    return {"counter_id": counter.id, "ticket_id": ticket.id, "service_id": queue.service_by_code(demo, "D").id}
+
+
+def url_of(rule, ids) -> str:
+    missing = set(rule.arguments) - set(ids) - set(rule.defaults or {})
+    assert not missing, f"{rule.rule}: no test value for {missing}; add one to the ids fixture"
+    values = {name: ids[name] for name in rule.arguments if name in ids and name not in (rule.defaults or {})}
+    return rule.build(values, append_unknown=False)[1]
+
+
+def as_user(client, username: str | None) -> None:
+    """Log in by session (fast, and again before every request: one of the routes logs out)."""
+    with client.session_transaction() as session:
+        session.clear()
+        if username:
+            user = db.session.scalar(select(User).where(User.username == username))
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+
+
+def request(client, method: str, url: str, **kwargs):
+    return client.open(url, method=method, **kwargs)
+
+
+def is_login_redirect(response) -> bool:
+    return response.status_code in (301, 302, 303) and "/admin/login" in response.headers.get("Location", "")
+
+
+def test_every_admin_route_is_in_the_table(app):
+    endpoints = {endpoint for endpoint, _, _ in admin_rules(app)}
+    assert endpoints, "no /admin routes found"
+    missing = endpoints - set(ALLOWED)
+    assert not missing, f"add these staff routes to ALLOWED with the roles that may use them: {sorted(missing)}"
+    gone = set(ALLOWED) - endpoints
+    assert not gone, f"ALLOWED names routes that no longer exist: {sorted(gone)}"
+
+
+def test_no_login_is_sent_to_the_login_page(app, client, ids):
+    failures = []
+    for endpoint, rule, method in admin_rules(app):
+        if ALLOWED.get(endpoint) == PUBLIC:
+            continue
+        url = url_of(rule, ids)
+        as_user(client, None)
+        response = request(client, method, url)
+        if not is_login_redirect(response):
+            failures.append(f"{method} {url}: {response.status_code} {response.headers.get('Location')}")
+        # Under htmx: no login form swapped into a table cell, an HX-Redirect instead.
+        response = request(client, method, url, headers={"HX-Request": "true"})
+        if response.status_code != 401 or "/admin/login" not in response.headers.get("HX-Redirect", ""):
+            failures.append(f"htmx {method} {url}: {response.status_code} {dict(response.headers)}")
+        elif b"<form" in response.data:
+            failures.append(f"htmx {method} {url}: answered with a form")
+    assert not failures, "\n".join(failures)
+
+
+def test_the_login_page_is_public(client):
+    assert client.get("/admin/login").status_code == 200
+
+
+@pytest.mark.parametrize("role", [ADMIN, RECEPTION, MEDIATOR])
+def test_each_role_gets_exactly_its_routes(app, client, ids, role):
+    failures = []
+    for endpoint, rule, method in admin_rules(app):
+        allowed = ALLOWED[endpoint]
+        url = url_of(rule, ids)
+        as_user(client, role)
+        response = request(client, method, url)
+        status = response.status_code
+        if allowed == PUBLIC or role in allowed:
+            # logout is the one route whose right answer is the login page
+            login_ok = endpoint == "admin.logout"
+            if status in (401, 403) or status >= 500 or (is_login_redirect(response) and not login_ok):
+                failures.append(f"{role} {method} {url}: refused with {status}")
+        elif status != 403:
+            failures.append(f"{role} {method} {url}: expected 403, got {status}")
+    assert not failures, "\n".join(failures)

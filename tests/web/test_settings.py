@@ -1,0 +1,142 @@
+"""The administrator's settings page, pausing a service, and the rules behind them (hall.settings)."""
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+from flask import g
+from sqlalchemy import select
+
+from hall import queue
+from hall import settings as hall_settings
+from hall.errors import ServicePaused
+from hall.extensions import db
+from hall.models import Hall
+
+HX = {"HX-Request": "true"}
+GOOD = {
+    "name": "拱墅区矛盾纠纷调处化解中心", "notice": "今天下午 3 点后法律咨询暂停。",
+    "opens_at": "08:30", "closes_at": "17:00", "weekdays": ["1", "2", "3", "4", "5", "6"],
+    "kiosk_idle_seconds": "90", "ticket_idle_seconds": "20", "api_ticket_limit": "100 per hour",
+}
+
+
+@pytest.fixture(autouse=True)
+def fresh_request_globals(app):
+    """The `app` fixture holds one app context across test requests, so `g` (where Flask-Login
+    keeps the user and Flask-Babel the locale) would carry over from one request to the next."""
+    @app.before_request
+    def forget():
+        g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
+
+
+@pytest.fixture
+def admin(demo, client):
+    assert client.post("/admin/login", data={"username": "admin", "password": "hall-demo"}).status_code == 303
+    return client
+
+
+def hall_now(demo) -> Hall:
+    db.session.expire_all()
+    return db.session.get(Hall, demo.id)
+
+
+def test_the_page_shows_the_halls_settings(demo, admin):
+    page = admin.get("/admin/settings").get_data(as_text=True)
+    assert "大厅设置" in page and demo.name in page and "小事不出村" in page
+    assert 'value="30 per minute"' in page and 'value="60"' in page
+    assert page.count('name="weekdays"') == 7 and page.count("checked") >= 7
+    for code in "ABCD":
+        assert f'id="service-{code}"' in page
+
+
+def test_good_settings_are_saved(demo, admin):
+    response = admin.post("/admin/settings", data=GOOD)
+    assert response.status_code == 303
+    assert "设置已保存" in admin.get(response.headers["Location"]).get_data(as_text=True)
+    hall = hall_now(demo)
+    assert hall.name == GOOD["name"] and hall.notice == GOOD["notice"]
+    assert (hall.opens_at, hall.closes_at, hall.open_weekdays) == (time(8, 30), time(17, 0), "123456")
+    assert (hall.kiosk_idle_seconds, hall.ticket_idle_seconds) == (90, 20)
+    assert hall.api_ticket_limit == "100 per hour"
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("name", "  ", "请输入大厅名称"),
+    ("opens_at", "8点半", "例如 08:30"),
+    ("closes_at", "08:00", "下班时间必须晚于上班时间"),
+    ("weekdays", [], "至少选择一个开放日"),
+    ("weekdays", ["1", "9"], "请从列表中选择"),
+    ("kiosk_idle_seconds", "5", "15 到 600"),
+    ("ticket_idle_seconds", "abc", "10 到 300"),
+    ("api_ticket_limit", "30 per fortnight", "30 per minute"),
+    ("api_ticket_limit", "0 per minute", "30 per minute"),
+    ("notice", "长" * 501, "500"),
+])
+def test_bad_settings_are_explained_and_nothing_is_saved(demo, admin, field, value, message):
+    before = {c: getattr(hall_now(demo), c) for c in ("name", "notice", "opens_at", "closes_at", "open_weekdays",
+                                                      "kiosk_idle_seconds", "ticket_idle_seconds", "api_ticket_limit")}
+    response = admin.post("/admin/settings", data={**GOOD, field: value})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page and "本次未保存任何内容" in page
+    assert 'aria-invalid="true"' in page
+    after = {c: getattr(hall_now(demo), c) for c in before}
+    assert after == before
+
+
+def test_messages_follow_the_readers_language(demo, admin):
+    admin.get("/admin/settings?lang=en")
+    page = admin.post("/admin/settings", data={**GOOD, "closes_at": "07:00"}).get_data(as_text=True)
+    assert "Closing time must be after opening time." in page
+
+
+def test_pausing_a_service_shows_on_the_kiosk_and_refreshes_polling_screens(demo, admin):
+    service = queue.service_by_code(demo, "A")
+    version = queue.queue_version(demo.id)
+    response = admin.post(f"/admin/services/{service.id}/pause", headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="services"' in html and "<html" not in html
+    assert "法律咨询 已暂停" in html and "恢复" in html
+    db.session.expire_all()
+    assert queue.service_state(service) == "paused"
+    assert queue.queue_version(demo.id) > version
+    with pytest.raises(ServicePaused):
+        queue.issue_ticket(demo, service)
+    # and back
+    admin.post(f"/admin/services/{service.id}/resume")
+    db.session.expire_all()
+    assert queue.service_state(service) == "open"
+
+
+def test_pause_without_javascript_comes_back_to_settings(demo, admin):
+    service = queue.service_by_code(demo, "B")
+    response = admin.post(f"/admin/services/{service.id}/pause")
+    assert response.status_code == 303 and response.headers["Location"].startswith("/admin/settings")
+    page = admin.get("/admin/settings").get_data(as_text=True)
+    assert "矛盾调解 已暂停" in page
+
+
+def test_another_halls_service_is_not_found(demo, admin):
+    from hall.setup import create_hall, create_service
+    other = create_service(create_hall("other", "另一个大厅"), "A", "法律咨询")
+    assert admin.post(f"/admin/services/{other.id}/pause").status_code == 404
+    db.session.expire_all()
+    assert not other.paused
+
+
+# ---- the rules, without HTTP ------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, ok", [
+    ("30 per minute", True), ("200/hour", True), ("5 per second", True), ("1 per day", True),
+    ("", False), ("many", False), ("0 per minute", False), ("-3 per minute", False), ("30 per fortnight", False),
+])
+def test_rate_limits_are_flask_limiter_notation(raw, ok):
+    assert (hall_settings.check_rate_limit(raw) is not None) is ok
+
+
+def test_clean_reports_every_problem_at_once():
+    with pytest.raises(hall_settings.SettingsInvalid) as caught:
+        hall_settings.clean({**GOOD, "name": "", "closes_at": "", "api_ticket_limit": "x"})
+    assert set(caught.value.errors) == {"name", "closes_at", "api_ticket_limit"}
