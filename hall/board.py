@@ -39,10 +39,6 @@ class Call:
     at: datetime
     speech: str
 
-    @property
-    def recall(self) -> bool:
-        return self.action == "recall"
-
 
 @dataclass
 class WaitingLine:
@@ -56,8 +52,8 @@ class BoardState:
     current: list[Call]
     recent: list[Call]
     waiting: list[WaitingLine]
-    # Every call and recall of the day's latest ones: the board speaks those newer than the
-    # last it has seen (oldest first).
+    # The day's latest calls and recalls, oldest first: the board speaks those newer than the
+    # last one it has seen.
     announcements: list[Call] = field(default_factory=list)
 
 

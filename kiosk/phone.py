@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from hall import board as calls
 from hall import queue
 from hall.errors import Invalid, NotFound, WrongState
-from hall.extensions import htmx
 from hall.web import etag_for, page_or_fragment, polled, wants_fragment
 
 from . import bp
@@ -26,7 +25,7 @@ def _unknown():
 
 def _after_change(ticket):
     """htmx gets the new fragment; a plain form post goes back to the page (no resubmit on reload)."""
-    if htmx and wants_fragment():
+    if wants_fragment():
         return page_or_fragment("phone/page.html", "phone/_ticket.html",
                                 etag=etag_for(*calls.ticket_tag(ticket)), **_context(ticket))
     return redirect(url_for("kiosk.phone", token=ticket.token), 303)
@@ -51,7 +50,7 @@ def phone_cancel(token):
     try:
         queue.cancel(ticket)
     except WrongState:
-        raise WrongState(_("This ticket can no longer be cancelled. The page shows where it stands now."))
+        raise WrongState(_("This ticket can no longer be cancelled. The page shows where it stands now.")) from None
     return _after_change(ticket)
 
 
@@ -64,7 +63,7 @@ def phone_rate(token):
     try:
         queue.rate(ticket, request.form.get("rating", ""), request.form.get("comment"))
     except Invalid:
-        raise Invalid(_("Please choose one answer: satisfied, fairly satisfied or dissatisfied."))
+        raise Invalid(_("Please choose one answer: satisfied, fairly satisfied or dissatisfied.")) from None
     except WrongState:
-        raise WrongState(_("You can rate this visit once it is finished."))
+        raise WrongState(_("You can rate this visit once it is finished.")) from None
     return _after_change(ticket)

@@ -70,6 +70,19 @@
     if (elt && elt.matches && elt.matches("form[hx-post]")) { showConfirm(false); }
   });
 
+  // A message (say, "already rated") stays a while, then clears; a tap clears it at once.
+  var flashTimer = null;
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var flash = document.getElementById("flash");
+    if (!flash || event.detail.target !== flash) { return; }
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(function () { flash.innerHTML = ""; }, 12000);
+  });
+  document.addEventListener("click", function (event) {
+    var flash = document.getElementById("flash");
+    if (flash && flash.contains(event.target)) { flash.innerHTML = ""; }
+  });
+
   document.addEventListener("htmx:afterSettle", update);
   update();
 }());

@@ -110,3 +110,19 @@ def test_rating_after_service(browser, live_server, demo):
         assert ticket.rating.value == "fairly_satisfied" and ticket.rating_comment == "调解员很耐心"
     finally:
         context.close()
+
+
+def test_cancel_refused_after_the_call_says_so_and_shows_the_call(browser, live_server, demo):
+    ticket = queue.issue_ticket(demo, queue.service_by_code(demo, "A"))
+    context, page = open_phone(browser, live_server, ticket)
+    try:
+        page.get_by_role("button", name="取消排队").click()
+        queue.call_next(counter(demo, 2))  # called while the resident was deciding
+        page.get_by_role("button", name="确认取消").click()
+        page.locator("#flash").get_by_text("这个号已经不能取消了").wait_for()
+        page.locator(".called-banner").get_by_text("请到 2 号窗口").wait_for(timeout=POLL_WAIT)
+        shot(page, "phone-cancel-refused.png")
+        db.session.refresh(ticket)
+        assert ticket.status == TicketStatus.called
+    finally:
+        context.close()

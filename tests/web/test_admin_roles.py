@@ -11,14 +11,6 @@ from hall.extensions import db
 from hall.models import Counter, User
 
 
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """The `app` fixture holds one app context across test requests, so `g` (where Flask-Login
-    keeps the user and Flask-Babel the locale) would carry over from one request to the next."""
-    @app.before_request
-    def forget():
-        g.pop("_login_user", None)
-        g.pop("_flask_babel", None)
 
 ADMIN, RECEPTION, MEDIATOR = "admin", "reception", "mediator"
 STAFF = {ADMIN, RECEPTION, MEDIATOR}

@@ -18,14 +18,6 @@ from hall.setup import create_hall, create_service
 TICKETS = "/api/v1/halls/demo/tickets"
 
 
-@pytest.fixture(autouse=True)
-def fresh_locale_per_request(app):
-    """The `app` fixture keeps one app context open for the whole test, and every test-client
-    request reuses it, so Flask-Babel's locale (cached on `g`) would outlive the request that
-    chose it. A real server gives each request its own context; so do we."""
-    def forget_locale():
-        g.pop("_flask_babel", None)
-    app.before_request_funcs.setdefault(None, []).insert(0, forget_locale)
 
 
 def take(client, body, **kwargs):

@@ -16,14 +16,6 @@ from hall.setup import create_counter, create_hall, create_service, create_user
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """The `app` fixture holds one app context across test requests, so `g` (where Flask-Login
-    keeps the user and Flask-Babel the locale) would carry over from one request to the next."""
-    @app.before_request
-    def forget():
-        g.pop("_login_user", None)
-        g.pop("_flask_babel", None)
 
 
 def counter(hall, number: int) -> Counter:
