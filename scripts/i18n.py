@@ -70,7 +70,8 @@ def main() -> int:
     catalog = load("zh_Hans_CN")
     for message in catalog:
         key = message.id if isinstance(message.id, str) else message.id[0]
-        if message.id and not message.string and key in extra:
+        empty = not message.string or (isinstance(message.string, tuple) and not any(message.string))
+        if message.id and empty and key in extra:
             message.string = extra[key] if isinstance(message.id, str) else (extra[key],)
     with po_path("zh_Hans_CN").open("wb") as handle:
         write_po(handle, catalog, no_location=True, sort_output=True, width=0)
