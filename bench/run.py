@@ -83,6 +83,7 @@ def machine(pg_url: str | None) -> dict:
         "flask": importlib.metadata.version("flask"),
         "gunicorn": gunicorn.__version__,
         "sqlalchemy": sqlalchemy.__version__,
+        "loadavg": " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "",
         "wrk": subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0].strip(),
     }
     if pg_url:
@@ -210,6 +211,31 @@ class Server:
                 return
             last = rps
 
+    def _pids(self) -> list[int]:
+        pids = [self.process.pid]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == self.process.pid:
+                    pids.append(int(entry.name))
+        return pids
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by gunicorn and its workers: a cost per request that other load
+        on the machine does not change."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self._pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -270,7 +296,9 @@ def bench_tickets(server: Server, url: str | None, seconds: float, levels) -> li
     for clients in levels:
         if url:
             reset_queue(url)
+        cpu = server.cpu_seconds()
         result = wrk(target, clients, seconds, "post_ticket.lua")
+        result["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(result["requests"], 1)
         if url:
             settle(url)
             result["tickets_stored"] = _count_tickets(url)
@@ -283,9 +311,12 @@ def _count_tickets(url: str) -> int:
     from sqlalchemy import create_engine, text
     engine = create_engine(url)
     with engine.connect() as conn:
-        count = conn.execute(text("SELECT count(*) FROM ticket")).scalar()
+        rows = conn.execute(text(
+            "SELECT service_id, count(*), count(DISTINCT number), max(number) FROM ticket GROUP BY service_id, day")).all()
     engine.dispose()
-    return count
+    # Under load too: per service, numbers 1..n with no gap and no duplicate.
+    assert all(n == distinct == top for _, n, distinct, top in rows), f"gap or duplicate: {rows}"
+    return sum(n for _, n, _, _ in rows)
 
 
 def bench_polls(server: Server, seconds: float) -> dict:
@@ -305,7 +336,9 @@ def bench_polls(server: Server, seconds: float) -> dict:
     results = {}
     for name, (url, headers) in runs.items():
         wrk(url, POLL_CLIENTS, 1, headers=headers)
+        cpu = server.cpu_seconds()
         results[name] = wrk(url, POLL_CLIENTS, seconds, headers=headers)
+        results[name]["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(results[name]["requests"], 1)
         print(f"  {name}: {results[name]}", flush=True)
     # Still idle afterwards: the polls themselves changed nothing.
     assert requests.get(board, headers=board_idle, timeout=10).status_code == 304
@@ -333,32 +366,42 @@ def report(results: dict, args) -> str:
     lines = [
         f"Run {m['date']} on {m['nproc']} × {m['cpu']}, {m['memory']}; Python {m['python']}, "
         f"SQLite {m['sqlite']}, PostgreSQL {m.get('postgresql', '—')}, gunicorn {m['gunicorn']} "
-        f"(--workers {args.workers} --threads {args.threads}), {m['wrk']}; {args.seconds} s per figure.",
+        f"(--workers {args.workers} --threads {args.threads}), {m['wrk']}; {args.seconds} s per figure; "
+        f"load average before the run {m.get('loadavg', '?')}.",
         "",
-        "| tickets (POST /api/v1/halls/demo/tickets) | clients | tickets/s | p50 ms | p99 ms | trivial req/s | ratio | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "CPU ms/req is the server's CPU time (gunicorn and its workers, from /proc) per answered "
+        "request: what other load on the machine does not change.",
+        "",
+        "| POST …/tickets | clients | tickets/s | p50 ms | p99 ms | CPU ms/req | trivial req/s | trivial CPU ms/req | ratio req/s | ratio CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     trivial = {row["clients"]: row for row in results["trivial"]}
     for backend in ("sqlite", "postgresql"):
         if backend not in results:
             continue
         for row in results[backend]["tickets"]:
-            base = trivial[row["clients"]]["rps"]
-            lines.append(f"| {backend} | {row['clients']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
-                         f"{row['p99_ms']:.1f} | {base:.0f} | {row['rps'] / base:.2f} | {row['errors']} |")
-    lines += ["", "| trivial (POST /ping) | clients | req/s | p50 ms | p99 ms |", "|---|---:|---:|---:|---:|"]
+            base = trivial[row["clients"]]
+            lines.append(
+                f"| {backend} | {row['clients']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
+                f"{row['cpu_ms']:.2f} | {base['rps']:.0f} | {base['cpu_ms']:.2f} | {row['rps'] / base['rps']:.3f} | "
+                f"{base['cpu_ms'] / row['cpu_ms']:.3f} |")
+    lines += ["", "| trivial POST /ping | clients | req/s | p50 ms | p99 ms | CPU ms/req |",
+              "|---|---:|---:|---:|---:|---:|"]
     for row in results["trivial"]:
-        lines.append(f"| trivial | {row['clients']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} |")
-    lines += ["", f"| polls ({POLL_CLIENTS} clients) | backend | req/s | p50 ms | p99 ms | × cheaper than the full board |",
-              "|---|---|---:|---:|---:|---:|"]
+        lines.append(f"| trivial | {row['clients']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
+                     f"{row['p99_ms']:.1f} | {row['cpu_ms']:.2f} |")
+    lines += ["", f"| GET, {POLL_CLIENTS} clients | backend | req/s | p50 ms | p99 ms | CPU ms/req | "
+              "× cheaper than a full board (req/s) | × cheaper (CPU) |",
+              "|---|---|---:|---:|---:|---:|---:|---:|"]
     for backend in ("sqlite", "postgresql"):
         if backend not in results:
             continue
         polls = results[backend]["polls"]
-        full = polls["board_full_page"]["rps"]
+        full = polls["board_full_page"]
         for name, row in polls.items():
             lines.append(f"| {name.replace('_', ' ')} | {backend} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
-                         f"{row['p99_ms']:.1f} | {row['rps'] / full:.1f} |")
+                         f"{row['p99_ms']:.1f} | {row['cpu_ms']:.2f} | {row['rps'] / full['rps']:.1f} | "
+                         f"{full['cpu_ms'] / row['cpu_ms']:.1f} |")
     return "\n".join(lines) + "\n"
 
 

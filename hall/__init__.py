@@ -1,7 +1,7 @@
 """Fengqiao Hall: the application factory."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify
 from sqlalchemy import text
 
 from . import config as config_module

@@ -5,24 +5,43 @@ transaction that may write. A deferred SQLite transaction that reads and then wr
 once (SQLITE_BUSY_SNAPSHOT) when another worker wrote in between, without waiting; taking the
 write lock at BEGIN makes concurrent writers queue instead. Safe requests (GET, HEAD) only read
 and keep the cheaper deferred BEGIN, so boards and phones polling never wait for a writer.
+
+Writers queue on a file lock (flock) beside the database before they BEGIN IMMEDIATE. SQLite's
+own busy handler waits by sleeping and polling (1, 2, 5 … 100 ms), so under contention a writer
+can sleep long after the lock came free: 2 s tails at 8 clients were measured. The kernel wakes a
+flock waiter the moment the lock is released, across threads and gunicorn workers alike. The
+lock is released when the connection goes back to the pool, after its COMMIT or ROLLBACK.
 """
+import fcntl
+import os
+
 from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOCK = "write_lock_fd"
+HELD = "write_lock_held"
 
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def _lock_path(engine: Engine) -> str | None:
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database + ".writelock"
+
+
 def configure_engine(engine: Engine) -> None:
     if not is_sqlite(engine):
         return
+    lock_path = _lock_path(engine)
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection, record):
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -30,8 +49,30 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        if lock_path and os.path.isdir(os.path.dirname(lock_path) or "."):
+            record.info[LOCK] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        read_only = has_request_context() and request.method in SAFE_METHODS
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if has_request_context() and request.method in SAFE_METHODS:
+            connection.exec_driver_sql("BEGIN")
+            return
+        info = connection.connection.info
+        if LOCK in info and not info.get(HELD):
+            fcntl.flock(info[LOCK], fcntl.LOCK_EX)  # releases the GIL while it waits
+            info[HELD] = True
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def _release(record) -> None:
+        if record.info.pop(HELD, False):
+            fcntl.flock(record.info[LOCK], fcntl.LOCK_UN)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        _release(record)
+
+    @event.listens_for(engine, "close")
+    def _on_close(_dbapi_connection, record):
+        _release(record)
+        if LOCK in record.info:
+            os.close(record.info.pop(LOCK))

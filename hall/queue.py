@@ -195,8 +195,9 @@ def recent_calls(hall: Hall, limit: int = 8) -> list[TicketEvent]:
 # ---- changing ------------------------------------------------------------------------------
 
 def _bump(hall_id: int) -> None:
-    db.session.execute(update(Hall).where(Hall.id == hall_id)
-                       .values(queue_version=Hall.queue_version + 1))
+    table = Hall.__table__  # a plain Core update: no ORM bookkeeping on the hottest row
+    db.session.execute(update(table).where(table.c.id == hall_id)
+                       .values(queue_version=table.c.queue_version + 1))
 
 
 def _record(ticket: Ticket, action: str, before: TicketStatus | None, user: User | None = None,

@@ -168,7 +168,7 @@ def test_every_change_bumps_the_version(demo):
 
 def test_recent_calls_newest_first_with_recalls(demo):
     a = svc(demo, "A")
-    t1, t2 = queue.issue_ticket(demo, a), queue.issue_ticket(demo, a)
+    t1, _ = queue.issue_ticket(demo, a), queue.issue_ticket(demo, a)
     queue.call_next(demo.counters[0])
     queue.call_next(demo.counters[1])
     queue.recall(t1)

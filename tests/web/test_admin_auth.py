@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from hall.extensions import db

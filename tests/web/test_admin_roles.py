@@ -3,7 +3,6 @@ new /admin route is covered the day it is added (and fails until the table below
 from __future__ import annotations
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from hall import queue

@@ -6,7 +6,6 @@ import json
 from datetime import datetime, time
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from hall import queue

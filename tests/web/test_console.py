@@ -5,7 +5,6 @@ import re
 from datetime import time
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from hall import create_app, queue

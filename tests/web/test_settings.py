@@ -4,8 +4,6 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
-from flask import g
-from sqlalchemy import select
 
 from hall import queue
 from hall import settings as hall_settings
