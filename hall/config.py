@@ -32,6 +32,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a kiosk page may stay open all day
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
+    # Fail (instead of risking SQLITE_BUSY) when a request writes after its first commit or in a
+    # GET: hall/engine.py. On in the tests and their live servers.
+    SQLITE_STRICT_WRITES = os.environ.get("SQLITE_STRICT_WRITES") == "1"
     # werkzeug's default, scrypt; the tests use a cheap method to stay fast.
     PASSWORD_HASH_METHOD = "scrypt"
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

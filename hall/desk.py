@@ -58,11 +58,7 @@ def services(hall: Hall) -> list[Service]:
 
 
 def sit_at(counter: Counter, user: User) -> Counter:
-    """A member of staff opens a counter; one person works one counter, so any other counter
-    they still held is closed (it no longer shortens the residents' wait estimates)."""
-    for other in db.session.scalars(select(Counter).where(Counter.opened_by_id == user.id,
-                                                            Counter.id != counter.id)).all():
-        queue.close_counter(other)
+    """A member of staff opens a counter (and leaves any other they held: queue.open_counter)."""
     return queue.open_counter(counter, user)
 
 

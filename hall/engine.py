@@ -5,6 +5,9 @@ transaction that may write. A deferred SQLite transaction that reads and then wr
 once (SQLITE_BUSY_SNAPSHOT) when another worker wrote in between, without waiting; taking the
 write lock at BEGIN makes concurrent writers queue instead. Safe requests (GET, HEAD) only read
 and keep the cheaper deferred BEGIN, so boards and phones polling never wait for a writer.
+A request writes in one transaction, its first: what it reads after that COMMIT (to render the
+answer) uses a deferred BEGIN too, so the next writer need not wait for the rendering. The tests
+run with SQLITE_STRICT_WRITES, which fails any write made in such a read-only transaction.
 
 Writers queue on a file lock (flock) beside the database before they BEGIN IMMEDIATE. SQLite's
 own busy handler waits by sleeping and polling (1, 2, 5 … 100 ms), so under contention a writer
@@ -15,13 +18,15 @@ lock is released when the connection goes back to the pool, after its COMMIT or 
 import fcntl
 import os
 
-from flask import has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOCK = "write_lock_fd"
 HELD = "write_lock_held"
+DEFERRED = "deferred"
+WRITES = ("insert", "update", "delete", "replace")
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -54,14 +59,29 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        if has_request_context() and request.method in SAFE_METHODS:
+        info = connection.connection.info
+        if has_request_context() and (request.method in SAFE_METHODS or g.get("_hall_committed")):
+            info[DEFERRED] = True
             connection.exec_driver_sql("BEGIN")
             return
-        info = connection.connection.info
+        info[DEFERRED] = False
         if LOCK in info and not info.get(HELD):
             fcntl.flock(info[LOCK], fcntl.LOCK_EX)  # releases the GIL while it waits
             info[HELD] = True
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(_connection):
+        if has_request_context():
+            g._hall_committed = True
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check_write(connection, _cursor, statement, _parameters, _context, _executemany):
+        if (connection.connection.info.get(DEFERRED) and has_request_context()
+                and current_app.config.get("SQLITE_STRICT_WRITES")
+                and statement.lstrip()[:7].lower().startswith(WRITES)):
+            raise RuntimeError(f"a write in a read-only transaction of {request.method} {request.path}: "
+                               "write in the request's first transaction (hall/engine.py)")
 
     def _release(record) -> None:
         if record.info.pop(HELD, False):

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from . import clock
 from .errors import AlreadyRated, HallClosed, Invalid, NotFound, ServicePaused, WrongState
@@ -59,7 +60,8 @@ def hall_by_slug(slug: str) -> Hall:
 
 
 def ticket_by_token(token: str) -> Ticket:
-    ticket = db.session.scalar(select(Ticket).where(Ticket.token == token)) if token else None
+    ticket = db.session.scalar(
+        select(Ticket).options(joinedload(Ticket.hall)).where(Ticket.token == token)) if token else None
     if ticket is None:
         raise NotFound()
     return ticket
@@ -74,8 +76,11 @@ def service_by_code(hall: Hall, code: str) -> Service:
 
 
 def queue_version(hall_id: int) -> int:
-    """Read fresh from the database (not the identity map): the ETag of polling fragments."""
-    return db.session.scalar(select(Hall.queue_version).where(Hall.id == hall_id)) or 0
+    """The ETag of polling fragments. The hall as this request's session loaded it (no query
+    when it is loaded already): the version is read before what the fragment shows, so a
+    fragment is never older than its tag."""
+    hall = db.session.get(Hall, hall_id)
+    return hall.queue_version if hall else 0
 
 
 def service_state(service: Service, at: datetime | None = None) -> str:
@@ -194,7 +199,8 @@ def recent_calls(hall: Hall, limit: int = 8) -> list[TicketEvent]:
 
 # ---- changing ------------------------------------------------------------------------------
 
-def _bump(hall_id: int) -> None:
+def bump_version(hall_id: int) -> None:
+    """Tell every polling screen (kiosk, board, phone, console) that what it shows changed."""
     table = Hall.__table__  # a plain Core update: no ORM bookkeeping on the hottest row
     db.session.execute(update(table).where(table.c.id == hall_id)
                        .values(queue_version=table.c.queue_version + 1))
@@ -256,7 +262,7 @@ def issue_ticket(hall: Hall, service: Service, *, phone: str | None = None, prio
     try:
         db.session.add(ticket)
         _record(ticket, "issue", None, user=user)
-        _bump(hall.id)  # flushes the ticket: a duplicate request_key fails here on PostgreSQL
+        bump_version(hall.id)  # flushes the ticket: a duplicate request_key fails here on PostgreSQL
         db.session.commit()
     except IntegrityError:
         # A concurrent submit with the same key won; its ticket is the answer.
@@ -286,7 +292,7 @@ def _move(ticket: Ticket, action: str, to: TicketStatus, user: User | None = Non
         raise WrongState()
     db.session.refresh(ticket)
     _record(ticket, action, before, user=user, counter=counter or ticket.counter, note=note)
-    _bump(ticket.hall_id)
+    bump_version(ticket.hall_id)
     db.session.commit()
     return ticket
 
@@ -375,16 +381,21 @@ def rate(ticket: Ticket, rating: str, comment: str | None = None) -> Ticket:
         raise AlreadyRated()
     db.session.refresh(ticket)
     _record(ticket, "rate", ticket.status, note=value.value)
-    _bump(ticket.hall_id)
+    bump_version(ticket.hall_id)
     db.session.commit()
     return ticket
 
 
 def open_counter(counter: Counter, user: User) -> Counter:
-    """A member of staff sits down at a counter: it now counts for the wait estimate."""
+    """A member of staff sits down at a counter: it now counts for the wait estimate. One person
+    works one counter, so any other counter they still held is closed in the same transaction."""
+    db.session.execute(update(Counter.__table__)
+                       .where(Counter.__table__.c.opened_by_id == user.id,
+                              Counter.__table__.c.id != counter.id)
+                       .values(opened_by_id=None, opened_at=None))
     counter.opened_by_id = user.id
     counter.opened_at = clock.now()
-    _bump(counter.hall_id)
+    bump_version(counter.hall_id)
     db.session.commit()
     return counter
 
@@ -392,6 +403,6 @@ def open_counter(counter: Counter, user: User) -> Counter:
 def close_counter(counter: Counter) -> Counter:
     counter.opened_by_id = None
     counter.opened_at = None
-    _bump(counter.hall_id)
+    bump_version(counter.hall_id)
     db.session.commit()
     return counter

@@ -12,7 +12,7 @@ from typing import Mapping
 
 import limits
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from . import queue
 
 from .errors import Invalid
 from .extensions import db
@@ -134,12 +134,6 @@ def set_paused(service: Service, paused: bool) -> Service:
     """Pause or resume a service. The kiosk shows a paused service as unavailable; the queue
     version is bumped so every polling screen refreshes."""
     service.paused = bool(paused)
-    bump_queue_version(service.hall_id)
+    queue.bump_version(service.hall_id)
     db.session.commit()
     return service
-
-
-def bump_queue_version(hall_id: int) -> None:
-    """Tell polling screens (kiosk, board, phone, console) that something they show changed."""
-    db.session.execute(update(Hall).where(Hall.id == hall_id)
-                       .values(queue_version=Hall.queue_version + 1))

@@ -67,13 +67,21 @@ def _wipe() -> None:
 
 class FreshGClient(FlaskClient):
     """The `app` fixture keeps one app context open for the whole test (so tests can use the
-    database), and Flask reuses it for the client's requests. Clear what a request caches on
-    `g` (the locale, the logged-in user) so that each request starts fresh, as in production."""
+    database), and Flask reuses it, with its session, for the client's requests. Clear what a
+    request caches on `g` (the locale, the logged-in user) and end the session's transaction so
+    that each request starts fresh, as in production."""
 
     def open(self, *args, **kwargs):
         if has_app_context():
             g.__dict__.clear()
-        return super().open(*args, **kwargs)
+            # Each request starts its own transaction, as with a session per request in
+            # production; what the test wrote before is committed, as another process would need.
+            db.session.commit()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            if has_app_context():
+                db.session.commit()  # and the test goes on in a transaction of its own
 
 
 @pytest.fixture
@@ -86,6 +94,7 @@ def app(db_url):
         "RATELIMIT_ENABLED": True,
         "SERVER_NAME": None,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SQLITE_STRICT_WRITES": True,
     })
     app.test_client_class = FreshGClient
     with app.app_context():
@@ -127,7 +136,8 @@ class LiveServer:
 
 def start_gunicorn(db_url: str, workers: int = 2, threads: int = 4, extra_env: dict | None = None) -> LiveServer:
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": SECRET, **(extra_env or {})}
+    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": SECRET, "SQLITE_STRICT_WRITES": "1",
+           **(extra_env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
