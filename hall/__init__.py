@@ -47,6 +47,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
+    # The public screens set no rate limit (a kiosk stands in the hall; polls are cheap 304s):
+    # spare them the limiter's check on every poll.
+    limiter.exempt(kiosk_bp)
 
     @app.get("/healthz")
     def healthz():

@@ -146,10 +146,10 @@ def board_state(hall: Hall, recent: int = 5, announce: int = 8) -> BoardState:
     )
 
 
-def board_tag(hall: Hall) -> tuple:
+def board_tag(stamp: queue.HallStamp) -> tuple:
     """What the board's ETag is made of: the queue's version and the hall's day (the board
     shows only today's calls, so it changes at midnight with no change to the queue)."""
-    return ("board", hall.id, queue.queue_version(hall.id), clock.local_day(hall).isoformat())
+    return ("board", stamp.id, stamp.queue_version, clock.local_day(stamp).isoformat())
 
 
 # ---- the phone page ------------------------------------------------------------------------

@@ -59,6 +59,22 @@ def hall_by_slug(slug: str) -> Hall:
     return hall
 
 
+@dataclass(frozen=True)
+class HallStamp:
+    """What a poll needs to answer "nothing changed": read in one plain query, no ORM object."""
+    id: int
+    queue_version: int
+    timezone: str
+
+
+def hall_stamp(slug: str) -> HallStamp:
+    row = db.session.execute(select(Hall.id, Hall.queue_version, Hall.timezone)
+                             .where(Hall.slug == slug)).first()
+    if row is None:
+        raise NotFound()
+    return HallStamp(*row)
+
+
 def ticket_by_token(token: str) -> Ticket:
     ticket = db.session.scalar(
         select(Ticket).options(joinedload(Ticket.hall)).where(Ticket.token == token)) if token else None

@@ -10,10 +10,11 @@ from . import bp
 
 @bp.get("/b/<hall>")
 def board(hall):
-    hall = queue.hall_by_slug(hall)
-    tag = etag_for(*calls.board_tag(hall))
+    slug = hall
+    tag = etag_for(*calls.board_tag(queue.hall_stamp(slug)))  # an idle poll stops at this one query
 
     def context():
+        hall = queue.hall_by_slug(slug)
         return {
             "board": calls.board_state(hall),
             "hall": hall,
