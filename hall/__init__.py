@@ -14,6 +14,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_object(config_module.Config)
     if test_config:
         app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = config_module.database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file on this machine cannot drop a connection: no "SELECT 1" before every request.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module._secret_key()
 

@@ -17,11 +17,18 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def database_url(url: str) -> str:
+    """postgresql:// and postgres:// name psycopg 3, the driver this project installs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 class Config:
     SECRET_KEY = None  # filled in create_app
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'hall.sqlite3'}"
-    )
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'hall.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # The address phones reach the hall at; the QR codes encode it. Empty: the request's host.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
