@@ -288,8 +288,8 @@ def _poll_headers(url: str) -> dict:
 
 # ---- the runs ------------------------------------------------------------------------------
 
-def bench_tickets(server: Server, url: str | None, seconds: float, levels) -> list[dict]:
-    target = f"{server.url}/api/v1/halls/demo/tickets" if url else f"{server.url}/ping"
+def bench_tickets(server: Server, url: str | None, seconds: float, levels, path: str = "/ping") -> list[dict]:
+    target = f"{server.url}/api/v1/halls/demo/tickets" if url else f"{server.url}{path}"
     wrk(target, 4, 1, "post_ticket.lua")  # warm every worker up
     time.sleep(0.5)
     rows = []
@@ -303,7 +303,7 @@ def bench_tickets(server: Server, url: str | None, seconds: float, levels) -> li
             settle(url)
             result["tickets_stored"] = _count_tickets(url)
         rows.append(result)
-        print(f"  {'tickets' if url else 'trivial'} c={clients}: {result}", flush=True)
+        print(f"  {'tickets' if url else 'trivial ' + path} c={clients}: {result}", flush=True)
     return rows
 
 
@@ -390,6 +390,13 @@ def report(results: dict, args) -> str:
     for row in results["trivial"]:
         lines.append(f"| trivial | {row['clients']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
                      f"{row['p99_ms']:.1f} | {row['cpu_ms']:.2f} |")
+    if results.get("trivial_write"):
+        lines += ["", "| trivial POST /write (one sqlite3 INSERT + COMMIT) | clients | req/s | p50 ms | p99 ms | "
+                  "CPU ms/req | ratio to /ping req/s |", "|---|---:|---:|---:|---:|---:|---:|"]
+        for row in results["trivial_write"]:
+            base = trivial[row["clients"]]
+            lines.append(f"| trivial write | {row['clients']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
+                         f"{row['p99_ms']:.1f} | {row['cpu_ms']:.2f} | {row['rps'] / base['rps']:.3f} |")
     lines += ["", f"| GET, {POLL_CLIENTS} clients | backend | req/s | p50 ms | p99 ms | CPU ms/req | "
               "× cheaper than a full board (req/s) | × cheaper (CPU) |",
               "|---|---|---:|---:|---:|---:|---:|---:|"]
@@ -424,11 +431,15 @@ def main() -> int:
     results = {"machine": machine(pg_url), "args": vars(args)}
 
     print("trivial Flask app", flush=True)
-    trivial = Server("trivial_app:app", args.workers, args.threads, chdir=ROOT / "bench")
+    scratch = tempfile.TemporaryDirectory(prefix="fq-trivial-")
+    trivial = Server("trivial_app:app", args.workers, args.threads, chdir=ROOT / "bench",
+                     env={"TRIVIAL_DB": f"{scratch.name}/write.sqlite3"})
     try:
         results["trivial"] = bench_tickets(trivial, None, args.seconds, args.levels)
+        results["trivial_write"] = bench_tickets(trivial, None, args.seconds, args.levels, "/write")
     finally:
         trivial.stop()
+        scratch.cleanup()
 
     with tempfile.TemporaryDirectory(prefix="fq-bench-") as tmp:
         results["sqlite"] = run_backend("sqlite", f"sqlite:///{tmp}/bench.sqlite3", args)
