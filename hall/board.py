@@ -178,5 +178,5 @@ def ticket_view(ticket: Ticket, sample: int = 20) -> TicketView:
                       call_event_id=call_event_id, final=ticket.status in FINAL)
 
 
-def ticket_tag(ticket: Ticket) -> tuple:
-    return ("ticket", ticket.id, queue.queue_version(ticket.hall_id))
+def ticket_tag(stamp: queue.TicketStamp) -> tuple:
+    return ("ticket", stamp.id, stamp.queue_version)

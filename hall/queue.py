@@ -75,6 +75,27 @@ def hall_stamp(slug: str) -> HallStamp:
     return HallStamp(*row)
 
 
+@dataclass(frozen=True)
+class TicketStamp:
+    """What the phone page's poll needs to answer "nothing changed", in one plain query."""
+    id: int
+    hall_id: int
+    queue_version: int
+
+
+def ticket_stamp(token: str) -> TicketStamp:
+    row = db.session.execute(
+        select(Ticket.id, Ticket.hall_id, Hall.queue_version).join(Hall, Hall.id == Ticket.hall_id)
+        .where(Ticket.token == token)).first() if token else None
+    if row is None:
+        raise NotFound()
+    return TicketStamp(*row)
+
+
+def stamp_of(ticket: Ticket) -> TicketStamp:
+    return TicketStamp(ticket.id, ticket.hall_id, queue_version(ticket.hall_id))
+
+
 def ticket_by_token(token: str) -> Ticket:
     ticket = db.session.scalar(
         select(Ticket).options(joinedload(Ticket.hall)).where(Ticket.token == token)) if token else None

@@ -27,18 +27,19 @@ def _after_change(ticket):
     """htmx gets the new fragment; a plain form post goes back to the page (no resubmit on reload)."""
     if wants_fragment():
         return page_or_fragment("phone/page.html", "phone/_ticket.html",
-                                etag=etag_for(*calls.ticket_tag(ticket)), **_context(ticket))
+                                etag=etag_for(*calls.ticket_tag(queue.stamp_of(ticket))), **_context(ticket))
     return redirect(url_for("kiosk.phone", token=ticket.token), 303)
 
 
 @bp.get("/t/<token>")
 def phone(token):
     try:
-        ticket = queue.ticket_by_token(token)
+        stamp = queue.ticket_stamp(token)  # an idle poll stops at this one query
     except NotFound:
         return _unknown()
-    tag = etag_for(*calls.ticket_tag(ticket))
-    return polled("phone/page.html", "phone/_ticket.html", tag, lambda: _context(ticket))
+    tag = etag_for(*calls.ticket_tag(stamp))
+    return polled("phone/page.html", "phone/_ticket.html", tag,
+                  lambda: _context(queue.ticket_by_token(token)))
 
 
 @bp.post("/t/<token>/cancel")

@@ -85,7 +85,7 @@ def test_walk_in_from_kiosk_to_rating(browser, live_server, demo):
 
         # 5. The phone shows the banner and vibrates.
         expect(p.locator(".called-banner")).to_contain_text("请到 1 号窗口", timeout=7000)
-        assert p.evaluate("window.__vibrations.length") == 1
+        p.wait_for_function("window.__vibrations.length === 1", timeout=2000)
 
         # 6. Served and finished at the desk.
         d.locator("#now-serving .action-start").click()
