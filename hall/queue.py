@@ -18,9 +18,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from . import clock
 from .errors import AlreadyRated, HallClosed, Invalid, NotFound, ServicePaused, WrongState
@@ -259,11 +259,12 @@ def _next_number(hall: Hall, service: Service, day) -> int:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(TicketSequence).values(hall_id=hall.id, service_id=service.id, day=day, last_number=1)
+    sequences = TicketSequence.__table__
+    stmt = insert(sequences).values(hall_id=hall.id, service_id=service.id, day=day, last_number=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=["hall_id", "service_id", "day"],
-        set_={"last_number": TicketSequence.last_number + 1},
-    ).returning(TicketSequence.last_number)
+        set_={"last_number": sequences.c.last_number + 1},
+    ).returning(sequences.c.last_number)
     return db.session.execute(stmt).scalar_one()
 
 
@@ -292,15 +293,22 @@ def issue_ticket(hall: Hall, service: Service, *, phone: str | None = None, prio
         # Read the clock again now that this transaction holds the sequence row (until commit):
         # arrival order then follows the numbers, so A003 is never called before A002.
         moment = clock.now()
-    ticket = Ticket(hall_id=hall.id, service_id=service.id, service=service, day=day, code=service.code,
-                    number=number, token=new_token(), request_key=request_key or None,
-                    status=W.waiting, priority=bool(priority), phone=phone, channel=channel,
-                    queued_at=moment, created_at=moment)
+    values = dict(hall_id=hall.id, service_id=service.id, day=day, code=service.code, number=number,
+                  token=new_token(), request_key=request_key or None, status=W.waiting,
+                  priority=bool(priority), phone=phone, channel=channel, queued_at=moment,
+                  created_at=moment, counter_id=None, target_counter_id=None, called_at=None,
+                  started_at=None, finished_at=None, rating=None, rating_comment=None, rated_at=None)
+    # Plain Core statements, not the ORM's unit of work: this is the hottest write of the hall.
+    tickets, events = Ticket.__table__, TicketEvent.__table__
     try:
-        db.session.add(ticket)
-        _record(ticket, "issue", None, user=user)
-        bump_version(hall.id)  # flushes the ticket: a duplicate request_key fails here on PostgreSQL
-        db.session.commit()
+        ticket_id = db.session.execute(
+            insert(tickets).values(**values).returning(tickets.c.id)).scalar_one()
+        db.session.execute(insert(events).values(
+            hall_id=hall.id, ticket_id=ticket_id, action="issue", from_status=None,
+            to_status=W.waiting.value, at=moment, user_id=user.id if user else None,
+            counter_id=None, note=""))
+        bump_version(hall.id)
+        _commit_keeping_loaded()
     except IntegrityError:
         # A concurrent submit with the same key won; its ticket is the answer.
         db.session.rollback()
@@ -308,7 +316,24 @@ def issue_ticket(hall: Hall, service: Service, *, phone: str | None = None, prio
         if existing is None:
             raise
         return existing
+    db.session.expire(hall, ["queue_version"])  # bumped above by a Core statement
+    # The new row as a loaded object, without reading back what was just written.
+    ticket = Ticket(id=ticket_id, hall=hall, service=service, **values)
+    make_transient_to_detached(ticket)
+    db.session.add(ticket)
     return ticket
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds: the objects this transaction read (the
+    hall, the service) were read under its lock, so they are what was committed, and the answer
+    is built from them without reading them again."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _by_request_key(hall: Hall, key: str) -> Ticket | None:
