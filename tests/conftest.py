@@ -116,6 +116,17 @@ def client(app):
     return app.test_client()
 
 
+def svc(hall, code: str):
+    """A hall's service by its ticket prefix."""
+    from hall import queue
+    return queue.service_by_code(hall, code)
+
+
+def counter(hall, number: int):
+    """A hall's counter by its number (3 号窗口)."""
+    return next(c for c in hall.counters if c.number == number)
+
+
 def login(client, username: str, password: str = "hall-demo"):
     return client.post("/admin/login", data={"username": username, "password": password})
 

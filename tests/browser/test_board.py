@@ -6,8 +6,8 @@ with its time, and an utterance "ends" a fixed time after it started, as a real 
 from pathlib import Path
 
 import pytest
+from conftest import BOARD, counter
 
-from conftest import BOARD
 from hall import queue
 
 pytestmark = pytest.mark.browser
@@ -72,9 +72,6 @@ def log(page, kind=None):
 def chimes(page):
     return [e for e in log(page, "play") if e["volume"] > 0 and e["src"].endswith("/static/sounds/chime.wav")]
 
-
-def counter(hall, number):
-    return next(c for c in hall.counters if c.number == number)
 
 
 def test_calls_appear_within_2s_and_are_spoken_one_after_another(browser, live_server, demo):

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import BOARD
 from playwright.sync_api import expect
 
-from conftest import BOARD
 from hall import queue
 from hall.extensions import db
 

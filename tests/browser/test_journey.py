@@ -6,11 +6,11 @@ import json
 import re
 
 import pytest
+from conftest import BOARD, KIOSK, PHONE
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from browser.test_board import STUB as SPEECH_STUB
-from conftest import BOARD, KIOSK, PHONE
 from hall.extensions import db
 from hall.links import qr_svg
 from hall.models import Rating, Ticket, TicketEvent

@@ -3,8 +3,8 @@ shows and vibrates on the call, cancels in two clear steps, and takes one rating
 from pathlib import Path
 
 import pytest
+from conftest import PHONE, counter
 
-from conftest import PHONE
 from hall import queue
 from hall.extensions import db
 from hall.models import TicketStatus
@@ -14,9 +14,6 @@ SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 VIBRATE = "window.__vibrations = []; navigator.vibrate = (pattern) => { window.__vibrations.push(pattern); return true; };"
 POLL_WAIT = 6000  # the phone polls every 3 s
 
-
-def counter(hall, number):
-    return next(c for c in hall.counters if c.number == number)
 
 
 def open_phone(browser, live_server, ticket):

@@ -2,15 +2,12 @@
 from datetime import datetime, time, timedelta, timezone
 
 import pytest
+from conftest import svc
 
 from hall import clock, queue
 from hall.errors import AlreadyRated, HallClosed, Invalid, ServicePaused, WrongState
 from hall.extensions import db
 from hall.models import TicketStatus as S
-
-
-def svc(hall, code):
-    return queue.service_by_code(hall, code)
 
 
 def test_numbers_are_prefixed_padded_and_per_service(demo):

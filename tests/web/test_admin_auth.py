@@ -8,8 +8,6 @@ from hall.extensions import db
 from hall.models import User
 
 
-
-
 def post_login(client, username, password="hall-demo", next_url=None):
     url = "/admin/login" + (f"?next={next_url}" if next_url else "")
     return client.post(url, data={"username": username, "password": password})

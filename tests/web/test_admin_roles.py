@@ -9,8 +9,6 @@ from hall import queue
 from hall.extensions import db
 from hall.models import Counter, User
 
-
-
 ADMIN, RECEPTION, MEDIATOR = "admin", "reception", "mediator"
 STAFF = {ADMIN, RECEPTION, MEDIATOR}
 PUBLIC = "public"

@@ -6,12 +6,13 @@ import json
 from datetime import datetime, time
 
 import pytest
+from conftest import counter
 from sqlalchemy import func, select
 
 from hall import queue
 from hall.api_tickets import DEFAULT_TICKET_LIMIT, ticket_limit
 from hall.extensions import db
-from hall.models import Counter, Service, Ticket
+from hall.models import Service, Ticket
 from hall.setup import create_hall, create_service
 
 TICKETS = "/api/v1/halls/demo/tickets"
@@ -26,9 +27,6 @@ def take(client, body, **kwargs):
 def tickets_in_db() -> int:
     return db.session.scalar(select(func.count(Ticket.id)))
 
-
-def counter(hall, number: int) -> Counter:
-    return db.session.scalar(select(Counter).where(Counter.hall_id == hall.id, Counter.number == number))
 
 
 def service(hall, code: str) -> Service:

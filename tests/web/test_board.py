@@ -1,18 +1,14 @@
 """The call board (叫号屏) through the test client."""
 import re
 
+from conftest import counter, svc
+
 from hall import board as calls
 from hall import queue
 
 HX = {"HX-Request": "true"}
 
 
-def svc(hall, code):
-    return queue.service_by_code(hall, code)
-
-
-def counter(hall, number):
-    return next(c for c in hall.counters if c.number == number)
 
 
 def current(html):
@@ -134,6 +130,7 @@ def test_a_transferred_ticket_leaves_the_board_until_called_again(app, demo):
 
 def test_yesterdays_calls_are_not_shown(client, demo):
     from datetime import timedelta
+
     from hall.extensions import db
     from hall.models import TicketEvent
     queue.issue_ticket(demo, svc(demo, "A"))

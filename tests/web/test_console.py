@@ -5,20 +5,19 @@ import re
 from datetime import time
 
 import pytest
+from conftest import counter
 from sqlalchemy import func, select
 
 from hall import create_app, queue
 from hall.extensions import db
-from hall.models import Counter, Ticket, TicketEvent, TicketStatus as S, User
+from hall.models import Ticket, TicketEvent, User
+from hall.models import TicketStatus as S
 from hall.setup import create_counter, create_hall, create_service, create_user
 
 HX = {"HX-Request": "true"}
 
 
 
-
-def counter(hall, number: int) -> Counter:
-    return db.session.scalar(select(Counter).where(Counter.hall_id == hall.id, Counter.number == number))
 
 
 def issue(hall, code: str, **kwargs) -> Ticket:

@@ -3,9 +3,8 @@ import re
 from datetime import time
 
 import pytest
-from sqlalchemy import func, select
-
 from flask_babel import refresh
+from sqlalchemy import func, select
 
 from hall import clock, kiosk_flow, queue
 from hall.extensions import db

@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from conftest import counter, svc
 
 from hall import queue
 from hall.extensions import db
@@ -10,12 +11,6 @@ from hall.models import TicketEvent, TicketStatus
 HX = {"HX-Request": "true"}
 
 
-def svc(hall, code):
-    return queue.service_by_code(hall, code)
-
-
-def counter(hall, number):
-    return next(c for c in hall.counters if c.number == number)
 
 
 def etag_of(response):
