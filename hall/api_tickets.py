@@ -17,7 +17,10 @@ DEFAULT_TICKET_LIMIT = "30 per minute"
 def ticket_limit(slug: str) -> str:
     """The hall's API ticket limit in Flask-Limiter notation ("30 per minute"). An unknown hall
     or a setting that does not parse gets the default, so a typo never lifts the limit."""
-    value = db.session.scalar(select(Hall.api_ticket_limit).where(Hall.slug == slug)) if slug else None
+    try:
+        value = queue.hall_by_slug(slug).api_ticket_limit if slug else None
+    except NotFound:
+        value = None
     if not value:
         return DEFAULT_TICKET_LIMIT
     try:

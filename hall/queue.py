@@ -18,6 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import g, has_request_context
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, make_transient_to_detached
@@ -53,9 +54,15 @@ def new_token() -> str:
 # ---- reading -------------------------------------------------------------------------------
 
 def hall_by_slug(slug: str) -> Hall:
+    """The hall of a URL. Within a request it is read once (the rate limiter and the view both
+    ask for it on an API call)."""
+    halls = g.setdefault("_halls_by_slug", {}) if has_request_context() else {}
+    if slug in halls:
+        return halls[slug]
     hall = db.session.scalar(select(Hall).where(Hall.slug == slug))
     if hall is None:
         raise NotFound()
+    halls[slug] = hall
     return hall
 
 
