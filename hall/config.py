@@ -51,6 +51,8 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # Average minutes a ticket takes when a service has no history yet.
     DEFAULT_SERVICE_MINUTES = 10
+    # How long a worker may reuse a service's wait-estimate inputs (recent average, counters open).
+    WAIT_ESTIMATE_CACHE_SECONDS = int(os.environ.get("WAIT_ESTIMATE_CACHE_SECONDS", "10"))
     # How many recent finished tickets the wait estimate averages over.
     WAIT_SAMPLE_SIZE = 20
     # Seconds between polls of the board and the phone page.

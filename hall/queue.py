@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import math
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, make_transient_to_detached
@@ -206,10 +207,29 @@ def counters_open_for(service: Service) -> int:
     return max(len(opened) or len(serving), 1)
 
 
+# service id -> (expires at, average minutes, counters open): per worker, a few seconds old at most.
+_pace: dict[int, tuple[float, float, int]] = {}
+
+
+def _service_pace(service: Service, sample: int) -> tuple[float, int]:
+    """The wait estimate's inputs. Every ticket and every phone refresh asks for them; they move
+    slowly, so a worker keeps them WAIT_ESTIMATE_CACHE_SECONDS (0 in the tests: always fresh)."""
+    ttl = current_app.config.get("WAIT_ESTIMATE_CACHE_SECONDS", 0)
+    now = time.monotonic()
+    cached = _pace.get(service.id) if ttl else None
+    if cached and cached[0] > now:
+        return cached[1], cached[2]
+    minutes, counters = average_service_minutes(service, sample), counters_open_for(service)
+    if ttl:
+        _pace[service.id] = (now + ttl, minutes, counters)
+    return minutes, counters
+
+
 def estimated_wait_minutes(service: Service, ahead: int, sample: int = 20) -> int:
     if ahead <= 0:
         return 0
-    return math.ceil(ahead * average_service_minutes(service, sample) / counters_open_for(service))
+    minutes, counters = _service_pace(service, sample)
+    return math.ceil(ahead * minutes / counters)
 
 
 @dataclass

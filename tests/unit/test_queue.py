@@ -172,3 +172,20 @@ def test_recent_calls_newest_first_with_recalls(demo):
     calls = queue.recent_calls(demo)
     assert [(c.ticket.display_number, c.action) for c in calls] == [
         ("A001", "recall"), ("A002", "call"), ("A001", "call")]
+
+
+def test_a_worker_reuses_the_wait_estimate_inputs_for_a_few_seconds(app, demo, monkeypatch):
+    app.config["WAIT_ESTIMATE_CACHE_SECONDS"] = 10
+    monkeypatch.setattr(queue, "_pace", {})
+    clock_now = [1000.0]
+    monkeypatch.setattr(queue.time, "monotonic", lambda: clock_now[0])
+    a = svc(demo, "A")
+    serving_a = [c for c in demo.counters if a in c.services]
+    before = queue.estimated_wait_minutes(a, 3)
+    assert before == -(-3 * 15 // len(serving_a))  # the default 15 minutes over 3 counters
+    from hall.models import User
+    queue.open_counter(serving_a[0], db.session.query(User).first())  # one counter open now
+    clock_now[0] += 5
+    assert queue.estimated_wait_minutes(a, 3) == before  # still the worker's recent figure
+    clock_now[0] += 6
+    assert queue.estimated_wait_minutes(a, 3) == 45  # refreshed: 3 × 15 minutes at one counter
