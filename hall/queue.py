@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
@@ -169,21 +169,30 @@ def active_at_counter(counter: Counter) -> list[Ticket]:
                              Ticket.status.in_([W.called, W.serving])).order_by(Ticket.called_at)))
 
 
+def _ahead_statement(priority: bool, targeted: bool):
+    """Count the waiting tickets Call next takes before one: priority lane first, then arrival
+    (then id), in the same queue (its service, or the named counter it was transferred to)."""
+    t = Ticket.__table__.c
+    earlier = or_(t.queued_at < bindparam("queued_at"),
+                  and_(t.queued_at == bindparam("queued_at"), t.id < bindparam("id")))
+    before = and_(t.priority.is_(True), earlier) if priority else or_(t.priority.is_(True), earlier)
+    same_queue = (t.target_counter_id if targeted else t.service_id) == bindparam("queue")
+    return (select(func.count()).select_from(Ticket.__table__)
+            .where(t.hall_id == bindparam("hall"), t.status == W.waiting, same_queue, before))
+
+
+# Built once (see _BUMP below): every ticket issued and every phone refresh counts.
+_AHEAD = {(p, q): _ahead_statement(p, q) for p in (False, True) for q in (False, True)}
+
+
 def people_ahead(ticket: Ticket) -> int:
     """Waiting tickets of the same queue that Call next takes before this one."""
     if ticket.status != W.waiting:
         return 0
-    earlier = or_(Ticket.queued_at < ticket.queued_at,
-                  and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id))
-    if ticket.priority:
-        before = and_(Ticket.priority.is_(True), earlier)
-    else:
-        before = or_(Ticket.priority.is_(True), earlier)
-    same_queue = (Ticket.target_counter_id == ticket.target_counter_id
-                  if ticket.target_counter_id else Ticket.service_id == ticket.service_id)
-    return db.session.scalar(
-        select(func.count()).select_from(Ticket).where(
-            Ticket.hall_id == ticket.hall_id, Ticket.status == W.waiting, same_queue, before)) or 0
+    targeted = bool(ticket.target_counter_id)
+    return db.session.scalar(_AHEAD[bool(ticket.priority), targeted], {
+        "queued_at": ticket.queued_at, "id": ticket.id, "hall": ticket.hall_id,
+        "queue": ticket.target_counter_id if targeted else ticket.service_id}) or 0
 
 
 def average_service_minutes(service: Service, sample: int = 20) -> float:
@@ -263,11 +272,33 @@ def recent_calls(hall: Hall, limit: int = 8) -> list[TicketEvent]:
 
 # ---- changing ------------------------------------------------------------------------------
 
+# The hot path's statements, built once: SQLAlchemy then reuses their compiled form, and the
+# values travel as parameters instead of being coerced into a new statement on every call.
+_halls, _tickets, _events, _sequences = (
+    Hall.__table__, Ticket.__table__, TicketEvent.__table__, TicketSequence.__table__)
+_BUMP = (update(_halls).where(_halls.c.id == bindparam("hall"))
+         .values(queue_version=_halls.c.queue_version + 1))
+_INSERT_TICKET = insert(_tickets).returning(_tickets.c.id)
+_INSERT_EVENT = insert(_events)
+
+
+def _take_number_statement(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    return upsert(_sequences).on_conflict_do_update(
+        index_elements=["hall_id", "service_id", "day"],
+        set_={"last_number": _sequences.c.last_number + 1},
+    ).returning(_sequences.c.last_number)
+
+
+_TAKE_NUMBER = {name: _take_number_statement(name) for name in ("postgresql", "sqlite")}
+
+
 def bump_version(hall_id: int) -> None:
     """Tell every polling screen (kiosk, board, phone, console) that what it shows changed."""
-    table = Hall.__table__  # a plain Core update: no ORM bookkeeping on the hottest row
-    db.session.execute(update(table).where(table.c.id == hall_id)
-                       .values(queue_version=table.c.queue_version + 1))
+    db.session.execute(_BUMP, {"hall": hall_id})
 
 
 def _record(ticket: Ticket, action: str, before: TicketStatus | None, user: User | None = None,
@@ -281,18 +312,9 @@ def _record(ticket: Ticket, action: str, before: TicketStatus | None, user: User
 
 def _next_number(hall: Hall, service: Service, day) -> int:
     """Atomically take the next number of (hall, service, day), creating the row on first use."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    sequences = TicketSequence.__table__
-    stmt = insert(sequences).values(hall_id=hall.id, service_id=service.id, day=day, last_number=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["hall_id", "service_id", "day"],
-        set_={"last_number": sequences.c.last_number + 1},
-    ).returning(sequences.c.last_number)
-    return db.session.execute(stmt).scalar_one()
+    statement = _TAKE_NUMBER[db.session.get_bind().dialect.name]
+    return db.session.execute(statement, {"hall_id": hall.id, "service_id": service.id, "day": day,
+                                          "last_number": 1}).scalar_one()
 
 
 def issue_ticket(hall: Hall, service: Service, *, phone: str | None = None, priority: bool = False,
@@ -325,15 +347,13 @@ def issue_ticket(hall: Hall, service: Service, *, phone: str | None = None, prio
                   priority=bool(priority), phone=phone, channel=channel, queued_at=moment,
                   created_at=moment, counter_id=None, target_counter_id=None, called_at=None,
                   started_at=None, finished_at=None, rating=None, rating_comment=None, rated_at=None)
-    # Plain Core statements, not the ORM's unit of work: this is the hottest write of the hall.
-    tickets, events = Ticket.__table__, TicketEvent.__table__
+    # Plain Core statements (built once, above), not the ORM's unit of work: the hottest write.
     try:
-        ticket_id = db.session.execute(
-            insert(tickets).values(**values).returning(tickets.c.id)).scalar_one()
-        db.session.execute(insert(events).values(
-            hall_id=hall.id, ticket_id=ticket_id, action="issue", from_status=None,
-            to_status=W.waiting.value, at=moment, user_id=user.id if user else None,
-            counter_id=None, note=""))
+        ticket_id = db.session.execute(_INSERT_TICKET, values).scalar_one()
+        db.session.execute(_INSERT_EVENT, {
+            "hall_id": hall.id, "ticket_id": ticket_id, "action": "issue", "from_status": None,
+            "to_status": W.waiting.value, "at": moment, "user_id": user.id if user else None,
+            "counter_id": None, "note": ""})
         bump_version(hall.id)
         _commit_keeping_loaded()
     except IntegrityError:
