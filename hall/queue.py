@@ -54,13 +54,23 @@ def new_token() -> str:
 
 # ---- reading -------------------------------------------------------------------------------
 
+# Look-ups every request makes, built once with bound parameters (SQLAlchemy reuses their
+# compiled form instead of building and hashing a new statement each time).
+_HALL_BY_SLUG = select(Hall).where(Hall.slug == bindparam("slug"))
+_HALL_STAMP = select(Hall.id, Hall.queue_version, Hall.timezone).where(Hall.slug == bindparam("slug"))
+_TICKET_STAMP = (select(Ticket.id, Ticket.hall_id, Hall.queue_version)
+                 .join(Hall, Hall.id == Ticket.hall_id).where(Ticket.token == bindparam("token")))
+_TICKET_BY_TOKEN = select(Ticket).options(joinedload(Ticket.hall)).where(Ticket.token == bindparam("token"))
+_SERVICE_BY_CODE = select(Service).where(Service.hall_id == bindparam("hall"), Service.code == bindparam("code"))
+
+
 def hall_by_slug(slug: str) -> Hall:
     """The hall of a URL. Within a request it is read once (the rate limiter and the view both
     ask for it on an API call)."""
     halls = g.setdefault("_halls_by_slug", {}) if has_request_context() else {}
     if slug in halls:
         return halls[slug]
-    hall = db.session.scalar(select(Hall).where(Hall.slug == slug))
+    hall = db.session.scalar(_HALL_BY_SLUG, {"slug": slug})
     if hall is None:
         raise NotFound()
     halls[slug] = hall
@@ -76,8 +86,7 @@ class HallStamp:
 
 
 def hall_stamp(slug: str) -> HallStamp:
-    row = db.session.execute(select(Hall.id, Hall.queue_version, Hall.timezone)
-                             .where(Hall.slug == slug)).first()
+    row = db.session.execute(_HALL_STAMP, {"slug": slug}).first()
     if row is None:
         raise NotFound()
     return HallStamp(*row)
@@ -92,9 +101,7 @@ class TicketStamp:
 
 
 def ticket_stamp(token: str) -> TicketStamp:
-    row = db.session.execute(
-        select(Ticket.id, Ticket.hall_id, Hall.queue_version).join(Hall, Hall.id == Ticket.hall_id)
-        .where(Ticket.token == token)).first() if token else None
+    row = db.session.execute(_TICKET_STAMP, {"token": token}).first() if token else None
     if row is None:
         raise NotFound()
     return TicketStamp(*row)
@@ -105,16 +112,14 @@ def stamp_of(ticket: Ticket) -> TicketStamp:
 
 
 def ticket_by_token(token: str) -> Ticket:
-    ticket = db.session.scalar(
-        select(Ticket).options(joinedload(Ticket.hall)).where(Ticket.token == token)) if token else None
+    ticket = db.session.scalar(_TICKET_BY_TOKEN, {"token": token}) if token else None
     if ticket is None:
         raise NotFound()
     return ticket
 
 
 def service_by_code(hall: Hall, code: str) -> Service:
-    service = db.session.scalar(
-        select(Service).where(Service.hall_id == hall.id, Service.code == (code or "").upper()))
+    service = db.session.scalar(_SERVICE_BY_CODE, {"hall": hall.id, "code": (code or "").upper()})
     if service is None:
         raise NotFound()
     return service
