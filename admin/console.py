@@ -61,7 +61,7 @@ def console_choose():
 @bp.post("/console/<int:counter_id>/open")
 @roles_required(*STAFF)
 def console_open(counter_id: int):
-    desk.sit_at(desk.counter_of(current_user, counter_id), current_user)
+    queue.open_counter(desk.counter_of(current_user, counter_id), current_user)
     return redirect(url_for("admin.console", counter_id=counter_id), 303)
 
 

@@ -23,7 +23,7 @@ from .extensions import db
 from .models import Counter, Hall, Service, Ticket, TicketEvent, TicketStatus
 
 W = TicketStatus
-CALL_ACTIONS = ("call", "recall")
+CALL_ACTIONS = queue.CALL_ACTIONS
 FINAL = (W.done, W.no_show, W.cancelled)
 SPEECH_LOCALE = "zh_Hans_CN"
 
@@ -84,10 +84,6 @@ def _call(event: TicketEvent, ticket: Ticket, counter: Counter) -> Call:
                 action=event.action, at=event.at, speech=speech_text(number, counter))
 
 
-def _start_of_day(hall: Hall) -> datetime:
-    return clock.local(hall).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 def current_calls(hall: Hall) -> list[Call]:
     """At each counter, the latest ticket called there that is still called or being served,
     newest call (or recall) first."""
@@ -96,7 +92,7 @@ def current_calls(hall: Hall) -> list[Call]:
         .join(Ticket, TicketEvent.ticket_id == Ticket.id)
         .join(Counter, Ticket.counter_id == Counter.id)
         .where(TicketEvent.hall_id == hall.id, TicketEvent.action.in_(CALL_ACTIONS),
-               TicketEvent.at >= _start_of_day(hall),
+               TicketEvent.at >= clock.start_of_day(hall),
                Ticket.status.in_([W.called, W.serving]))
         .order_by(TicketEvent.id.desc())).all()
     seen: set[int] = set()

@@ -24,6 +24,11 @@ def local_day(hall: Hall, at: datetime | None = None) -> date:
     return local(hall, at).date()
 
 
+def start_of_day(hall: Hall, at: datetime | None = None) -> datetime:
+    """Midnight of the hall's local day: boards show only today's calls."""
+    return local(hall, at).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def is_open(hall: Hall, at: datetime | None = None) -> bool:
     moment = local(hall, at)
     if str(moment.isoweekday()) not in (hall.open_weekdays or ""):

@@ -57,11 +57,6 @@ def services(hall: Hall) -> list[Service]:
         select(Service).where(Service.hall_id == hall.id).order_by(Service.position, Service.id)))
 
 
-def sit_at(counter: Counter, user: User) -> Counter:
-    """A member of staff opens a counter (and leaves any other they held: queue.open_counter)."""
-    return queue.open_counter(counter, user)
-
-
 @dataclass
 class ConsoleView:
     """What a counter's live console shows."""

@@ -45,6 +45,8 @@ ALLOWED = {
     "transfer": {W.called, W.serving, W.waiting},
 }
 ACTIVE = (W.waiting, W.called, W.serving)
+# The events the board announces and the phone vibrates for.
+CALL_ACTIONS = ("call", "recall")
 
 
 def new_token() -> str:
@@ -267,11 +269,10 @@ def waiting_counts(hall: Hall) -> dict[int, int]:
 
 def recent_calls(hall: Hall, limit: int = 8) -> list[TicketEvent]:
     """The latest call and recall events of the hall's local day, newest first."""
-    start_of_day = clock.local(hall).replace(hour=0, minute=0, second=0, microsecond=0)
     return list(db.session.scalars(
         select(TicketEvent).where(TicketEvent.hall_id == hall.id,
-                                  TicketEvent.action.in_(["call", "recall"]),
-                                  TicketEvent.at >= start_of_day)
+                                  TicketEvent.action.in_(CALL_ACTIONS),
+                                  TicketEvent.at >= clock.start_of_day(hall))
         .order_by(TicketEvent.id.desc()).limit(limit)))
 
 
