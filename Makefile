@@ -17,8 +17,11 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
 HOST ?= 127.0.0.1
-WORKERS ?= 3
-THREADS ?= 4
+# One single-threaded (sync) worker per half core plus one, gunicorn's own rule of thumb: the
+# app is CPU-bound Python, and threads sharing one interpreter lock lengthened the slowest
+# answers under load (docs/benchmarks.md, "Workers and threads").
+WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
+THREADS ?= 1
 PYTEST_ARGS ?=
 GUNICORN_FLAGS = --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) \
                  --access-logfile - --graceful-timeout 10

@@ -21,7 +21,6 @@ from flask_limiter.util import get_remote_address
 
 from hall import api_tickets, clock, queue
 from hall.errors import NotFound
-from hall.extensions import limiter
 from hall.links import public_url
 from hall.models import Hall, Service, Ticket
 
@@ -80,19 +79,6 @@ def _tagged(response: Response, tag: str) -> Response:
     return response
 
 
-# ---- rate limit ----------------------------------------------------------------------------
-
-def _hall_ticket_limit() -> str:
-    """Each hall sets its own limit (Hall.api_ticket_limit, e.g. "30 per minute")."""
-    slug = (request.view_args or {}).get("hall", "")
-    return api_tickets.ticket_limit(slug if schemas.SLUG.fullmatch(slug) else "")
-
-
-def _client_in_hall() -> str:
-    """Counted per client address and per hall: one hall's busy client leaves others alone."""
-    return f"{get_remote_address()}@{(request.view_args or {}).get('hall', '')[:40]}"
-
-
 @bp.after_request
 def _vary(response: Response) -> Response:
     """Error messages follow Accept-Language: caches must keep the languages apart."""
@@ -111,16 +97,19 @@ def services(hall: str):
 
 
 @bp.post("/halls/<hall>/tickets")
-@limiter.limit(_hall_ticket_limit, key_func=_client_in_hall)
 def issue_ticket(hall: str):
-    """201 with a new ticket; 200 with the earlier one when its request_key comes again."""
-    found = _hall(hall)
+    """201 with a new ticket; 200 with the earlier one when its request_key comes again. Each
+    hall limits how many one client address may take (Hall.api_ticket_limit), per hall: one
+    hall's busy client leaves the others alone."""
+    slug = schemas.hall_slug(hall)
     wanted = schemas.ticket_request()
-    ticket, created = api_tickets.take_ticket(found, wanted.service, phone=wanted.phone,
-                                              priority=wanted.priority, request_key=wanted.request_key)
+    ticket, created, allowance = api_tickets.take_ticket(
+        wanted.service, slug, get_remote_address(), phone=wanted.phone, priority=wanted.priority,
+        request_key=wanted.request_key)
     response = jsonify(_ticket(ticket))
     response.status_code = 201 if created else 200
     response.headers["Location"] = url_for("api.ticket", token=ticket.token)
+    response.headers.update(allowance.headers())
     return response
 
 

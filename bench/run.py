@@ -15,8 +15,8 @@ In one run, with wrk as the load generator (Debian package wrk; `make bench` ins
 * idle polls of the board and the phone page (HX-Request + If-None-Match -> 304) against a full
   board render and a full phone page: the ratio is the figure.
 
-The servers run with the same flags as `make run` (--workers 3 --threads 4 unless --workers /
---threads say otherwise), without an access log. Each ticket level starts from an empty queue.
+The servers run with the same flags as `make run` (--workers 2×cores+1 --threads 1 unless
+--workers / --threads say otherwise), without an access log. Each ticket level starts from an empty queue.
 Results: a Markdown table on stdout and bench/results/<date>.json + latest.md.
 """
 from __future__ import annotations
@@ -288,14 +288,15 @@ def _poll_headers(url: str) -> dict:
 
 # ---- the runs ------------------------------------------------------------------------------
 
-def bench_tickets(server: Server, url: str | None, seconds: float, levels, path: str = "/ping") -> list[dict]:
+def bench_tickets(server: Server, url: str | None, seconds: float, levels, path: str = "/ping",
+                  reset: str | None = None) -> list[dict]:
     target = f"{server.url}/api/v1/halls/demo/tickets" if url else f"{server.url}{path}"
     wrk(target, 4, 1, "post_ticket.lua")  # warm every worker up
     time.sleep(0.5)
     rows = []
     for clients in levels:
-        if url:
-            reset_queue(url)
+        if url or reset:
+            reset_queue(url or reset)
         cpu = server.cpu_seconds()
         result = wrk(target, clients, seconds, "post_ticket.lua")
         result["cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(result["requests"], 1)
@@ -397,6 +398,15 @@ def report(results: dict, args) -> str:
             base = trivial[row["clients"]]
             lines.append(f"| trivial write | {row['clients']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
                          f"{row['p99_ms']:.1f} | {row['cpu_ms']:.2f} | {row['rps'] / base['rps']:.3f} |")
+    if results.get("trivial_floor"):
+        lines += ["", "| trivial POST /floor (a ticket's statements in plain sqlite3) | clients | req/s | p50 ms | "
+                  "p99 ms | CPU ms/req | ratio to /ping req/s | ratio to /ping CPU |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for row in results["trivial_floor"]:
+            base = trivial[row["clients"]]
+            lines.append(f"| trivial floor | {row['clients']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
+                         f"{row['p99_ms']:.1f} | {row['cpu_ms']:.2f} | {row['rps'] / base['rps']:.3f} | "
+                         f"{base['cpu_ms'] / row['cpu_ms']:.3f} |")
     lines += ["", f"| GET, {POLL_CLIENTS} clients | backend | req/s | p50 ms | p99 ms | CPU ms/req | "
               "× cheaper than a full board (req/s) | × cheaper (CPU) |",
               "|---|---|---:|---:|---:|---:|---:|---:|"]
@@ -415,8 +425,8 @@ def report(results: dict, args) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=5, help="length of each measured run")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", 3)))
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("THREADS", 4)))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", 2 * (os.cpu_count() or 1) + 1)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("THREADS", 1)))
     parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")], default=list(LEVELS))
     parser.add_argument("--postgres", help="a PostgreSQL server URL (the bench makes fq_bench on it)")
     parser.add_argument("--no-postgres", action="store_true")
@@ -432,11 +442,16 @@ def main() -> int:
 
     print("trivial Flask app", flush=True)
     scratch = tempfile.TemporaryDirectory(prefix="fq-trivial-")
+    floor_db = f"sqlite:///{scratch.name}/floor.sqlite3"
+    prepare(floor_db)
     trivial = Server("trivial_app:app", args.workers, args.threads, chdir=ROOT / "bench",
-                     env={"TRIVIAL_DB": f"{scratch.name}/write.sqlite3"})
+                     env={"TRIVIAL_DB": f"{scratch.name}/write.sqlite3",
+                          "TRIVIAL_HALL_DB": f"{scratch.name}/floor.sqlite3"})
     try:
         results["trivial"] = bench_tickets(trivial, None, args.seconds, args.levels)
         results["trivial_write"] = bench_tickets(trivial, None, args.seconds, args.levels, "/write")
+        results["trivial_floor"] = bench_tickets(trivial, None, args.seconds, args.levels, "/floor/demo",
+                                                 reset=floor_db)
     finally:
         trivial.stop()
         scratch.cleanup()

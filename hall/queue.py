@@ -22,7 +22,7 @@ from datetime import datetime
 from flask import current_app, g, has_request_context
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm import contains_eager, joinedload, make_transient_to_detached
 
 from . import clock
 from .errors import AlreadyRated, HallClosed, Invalid, NotFound, ServicePaused, WrongState
@@ -64,6 +64,8 @@ _TICKET_STAMP = (select(Ticket.id, Ticket.hall_id, Hall.queue_version)
                  .join(Hall, Hall.id == Ticket.hall_id).where(Ticket.token == bindparam("token")))
 _TICKET_BY_TOKEN = select(Ticket).options(joinedload(Ticket.hall)).where(Ticket.token == bindparam("token"))
 _SERVICE_BY_CODE = select(Service).where(Service.hall_id == bindparam("hall"), Service.code == bindparam("code"))
+_SERVICE_IN_HALL = (select(Service).join(Service.hall).options(contains_eager(Service.hall))
+                    .where(Hall.slug == bindparam("slug"), Service.code == bindparam("code")))
 
 
 def hall_by_slug(slug: str) -> Hall:
@@ -88,7 +90,8 @@ class HallStamp:
 
 
 def hall_stamp(slug: str) -> HallStamp:
-    row = db.session.execute(_HALL_STAMP, {"slug": slug}).first()
+    # On the session's connection: a plain row needs none of the ORM's execution machinery.
+    row = db.session.connection().execute(_HALL_STAMP, {"slug": slug}).first()
     if row is None:
         raise NotFound()
     return HallStamp(*row)
@@ -103,7 +106,7 @@ class TicketStamp:
 
 
 def ticket_stamp(token: str) -> TicketStamp:
-    row = db.session.execute(_TICKET_STAMP, {"token": token}).first() if token else None
+    row = db.session.connection().execute(_TICKET_STAMP, {"token": token}).first() if token else None
     if row is None:
         raise NotFound()
     return TicketStamp(*row)
@@ -124,6 +127,17 @@ def service_by_code(hall: Hall, code: str) -> Service:
     service = db.session.scalar(_SERVICE_BY_CODE, {"hall": hall.id, "code": (code or "").upper()})
     if service is None:
         raise NotFound()
+    return service
+
+
+def service_in_hall(slug: str, code: str) -> Service:
+    """A hall's service by the URL's slug and the service's letter code, with its hall, in one
+    query: what taking a ticket reads first."""
+    service = db.session.scalar(_SERVICE_IN_HALL, {"slug": slug, "code": (code or "").upper()})
+    if service is None:
+        raise NotFound()
+    if has_request_context():
+        g.setdefault("_halls_by_slug", {})[slug] = service.hall
     return service
 
 
@@ -192,14 +206,25 @@ def _ahead_statement(priority: bool, targeted: bool):
 _AHEAD = {(p, q): _ahead_statement(p, q) for p in (False, True) for q in (False, True)}
 
 
+def _ahead_at_issue() -> dict[int, int]:
+    """Within the request that issued a ticket, the count its own transaction made (the kiosk
+    and the API answer with it); any other ticket, or a later request, counts afresh."""
+    return g.setdefault("_ahead_at_issue", {}) if has_request_context() else {}
+
+
+def _count_ahead(ticket: Ticket, execute=None) -> int:
+    targeted = bool(ticket.target_counter_id)
+    return (execute or db.session.execute)(_AHEAD[bool(ticket.priority), targeted], {
+        "queued_at": ticket.queued_at, "id": ticket.id, "hall": ticket.hall_id,
+        "queue": ticket.target_counter_id if targeted else ticket.service_id}).scalar() or 0
+
+
 def people_ahead(ticket: Ticket) -> int:
     """Waiting tickets of the same queue that Call next takes before this one."""
     if ticket.status != W.waiting:
         return 0
-    targeted = bool(ticket.target_counter_id)
-    return db.session.scalar(_AHEAD[bool(ticket.priority), targeted], {
-        "queued_at": ticket.queued_at, "id": ticket.id, "hall": ticket.hall_id,
-        "queue": ticket.target_counter_id if targeted else ticket.service_id}) or 0
+    known = _ahead_at_issue().get(ticket.id)
+    return known if known is not None else _count_ahead(ticket)
 
 
 def average_service_minutes(service: Service, sample: int = 20) -> float:
@@ -316,10 +341,10 @@ def _record(ticket: Ticket, action: str, before: TicketStatus | None, user: User
         counter_id=counter.id if counter else None, note=note))
 
 
-def _next_number(hall: Hall, service: Service, day) -> int:
+def _next_number(connection, hall: Hall, service: Service, day) -> int:
     """Atomically take the next number of (hall, service, day), creating the row on first use."""
-    statement = _TAKE_NUMBER[db.session.get_bind().dialect.name]
-    return db.session.execute(statement, {"hall_id": hall.id, "service_id": service.id, "day": day,
+    statement = _TAKE_NUMBER[connection.dialect.name]
+    return connection.execute(statement, {"hall_id": hall.id, "service_id": service.id, "day": day,
                                           "last_number": 1}).scalar_one()
 
 
@@ -343,7 +368,10 @@ def issue_ticket(hall: Hall, service: Service, *, phone: str | None = None, prio
         raise HallClosed()
     moment = at or clock.now()
     day = clock.local_day(hall, moment)
-    number = _next_number(hall, service, day)
+    # Plain Core statements (built once, above) on the session's connection, not the ORM's unit
+    # of work: the hottest write.
+    connection = db.session.connection()
+    number = _next_number(connection, hall, service, day)
     if at is None:
         # Read the clock again now that this transaction holds the sequence row (until commit):
         # arrival order then follows the numbers, so A003 is never called before A002.
@@ -353,14 +381,17 @@ def issue_ticket(hall: Hall, service: Service, *, phone: str | None = None, prio
                   priority=bool(priority), phone=phone, channel=channel, queued_at=moment,
                   created_at=moment, counter_id=None, target_counter_id=None, called_at=None,
                   started_at=None, finished_at=None, rating=None, rating_comment=None, rated_at=None)
-    # Plain Core statements (built once, above), not the ORM's unit of work: the hottest write.
     try:
-        ticket_id = db.session.execute(_INSERT_TICKET, values).scalar_one()
-        db.session.execute(_INSERT_EVENT, {
+        ticket_id = connection.execute(_INSERT_TICKET, values).scalar_one()
+        connection.execute(_INSERT_EVENT, {
             "hall_id": hall.id, "ticket_id": ticket_id, "action": "issue", "from_status": None,
             "to_status": W.waiting.value, "at": moment, "user_id": user.id if user else None,
             "counter_id": None, "note": ""})
-        bump_version(hall.id)
+        connection.execute(_BUMP, {"hall": hall.id})
+        # The ticket as a loaded object, without reading back what was just written.
+        ticket = Ticket(id=ticket_id, hall=hall, service=service, **values)
+        # Counted under this transaction's lock: the answer needs no second transaction.
+        ahead = _count_ahead(ticket, connection.execute)
         _commit_keeping_loaded()
     except IntegrityError:
         # A concurrent submit with the same key won; its ticket is the answer.
@@ -370,10 +401,9 @@ def issue_ticket(hall: Hall, service: Service, *, phone: str | None = None, prio
             raise
         return existing
     db.session.expire(hall, ["queue_version"])  # bumped above by a Core statement
-    # The new row as a loaded object, without reading back what was just written.
-    ticket = Ticket(id=ticket_id, hall=hall, service=service, **values)
     make_transient_to_detached(ticket)
     db.session.add(ticket)
+    _ahead_at_issue()[ticket.id] = ahead
     return ticket
 
 

@@ -68,7 +68,9 @@ def install(app: Flask) -> None:
     @app.errorhandler(HallError)
     def on_hall_error(error: HallError):
         db.session.rollback()
-        return error_response(error.status, str(error.message))
+        response = error_response(error.status, str(error.message))
+        response.headers.update(getattr(error, "headers", None) or {})
+        return response
 
     @app.errorhandler(HTTPException)
     def on_http_error(error: HTTPException):

@@ -5,7 +5,7 @@ import pytest
 from conftest import svc
 
 from hall import clock, queue
-from hall.errors import AlreadyRated, HallClosed, Invalid, ServicePaused, WrongState
+from hall.errors import AlreadyRated, HallClosed, Invalid, NotFound, ServicePaused, WrongState
 from hall.extensions import db
 from hall.models import TicketStatus as S
 
@@ -189,3 +189,13 @@ def test_a_worker_reuses_the_wait_estimate_inputs_for_a_few_seconds(app, demo, m
     assert queue.estimated_wait_minutes(a, 3) == before  # still the worker's recent figure
     clock_now[0] += 6
     assert queue.estimated_wait_minutes(a, 3) == 45  # refreshed: 3 × 15 minutes at one counter
+
+
+def test_a_service_is_found_with_its_hall_in_one_look_up(demo):
+    service = queue.service_in_hall("demo", "b")
+
+    assert service.code == "B" and service.hall.slug == "demo"
+    with pytest.raises(NotFound):
+        queue.service_in_hall("demo", "Z")
+    with pytest.raises(NotFound):
+        queue.service_in_hall("nowhere", "A")

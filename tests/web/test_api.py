@@ -107,6 +107,20 @@ def test_the_priority_lane_goes_first(client, demo):
     assert body["priority"] is True and body["ahead"] == 0
 
 
+def test_the_place_given_at_issue_is_the_place_the_ticket_page_shows(client, demo):
+    """A new ticket's "ahead" is counted inside the transaction that issued it; it must agree
+    with a fresh count: called tickets and other services do not count, the priority lane does."""
+    for body in ({"service": "A"}, {"service": "A"}, {"service": "B"}, {"service": "A", "priority": True}):
+        take(client, body)
+    queue.call_next(counter(demo, 1))  # takes the priority ticket
+
+    issued = take(client, {"service": "A"}).get_json()
+    read = client.get(f"/api/v1/tickets/{issued['token']}").get_json()
+
+    assert issued["ahead"] == read["ahead"] == 2
+    assert issued["wait_minutes"] == read["wait_minutes"]
+
+
 def test_status_url_uses_public_base_url(client, app, demo):
     app.config["PUBLIC_BASE_URL"] = "https://hall.example.cn/"
 
@@ -417,6 +431,29 @@ def test_a_hall_limits_tickets_per_client_address(client, demo):
     assert elsewhere.status_code == 201
     assert another_client.status_code == 201
     assert tickets_in_db() == 5
+
+
+def test_the_limit_headers_count_down_to_a_refusal(client, demo):
+    demo.api_ticket_limit = "2 per minute; 100 per hour"
+    db.session.commit()
+
+    first, second, third = (take(client, {"service": "A"}) for _ in range(3))
+
+    # The tightest of the hall's limits is the one a client is told about.
+    assert first.headers["X-RateLimit-Limit"] == "2"
+    assert [first.headers["X-RateLimit-Remaining"], second.headers["X-RateLimit-Remaining"]] == ["1", "0"]
+    assert third.status_code == 429
+    assert third.headers["X-RateLimit-Remaining"] == "0"
+    assert int(third.headers["X-RateLimit-Reset"]) > int(datetime.now().timestamp())
+    assert tickets_in_db() == 2
+
+
+def test_a_refused_request_for_a_bad_body_spends_no_allowance(client, demo):
+    demo.api_ticket_limit = "1 per minute"
+    db.session.commit()
+
+    assert take(client, {"service": 7}).status_code == 422
+    assert take(client, {"service": "A"}).status_code == 201
 
 
 def test_reading_is_not_limited(client, demo):
