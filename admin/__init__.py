@@ -1,6 +1,8 @@
-"""Staff area: login, reception console, settings."""
+"""Staff area: login, reception console, settings, advisers and rosters, appointments, the
+booking poster."""
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from . import auth, console, settings  # noqa: E402,F401
+from . import auth, console, rosters, settings  # noqa: E402,F401
+from . import appointments, poster  # noqa: E402,F401

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from hall import desk, queue
+from hall import arrival, desk, queue
 from hall.errors import HallError
 from hall.web import polled, wants_fragment
 
@@ -32,7 +32,9 @@ def kiosk_ticket_url(ticket) -> str | None:
 
 
 def _context(counter, **extra) -> dict:
-    return {"view": desk.console_view(counter), "counter": counter, "hall": counter.hall,
+    view = desk.console_view(counter)
+    return {"view": view, "counter": counter, "hall": counter.hall,
+            "appointments": arrival.appointments_for_tickets(view.waiting + view.active),
             "poll_seconds": current_app.config.get("CONSOLE_POLL_SECONDS", 2),
             "kiosk_ticket_url": kiosk_ticket_url, "request_key": secrets.token_hex(16), **extra}
 

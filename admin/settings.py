@@ -1,5 +1,6 @@
 """The hall administrator's settings: name, notice, hours, kiosk idle times, the API ticket
-limit, and pausing a service."""
+limit, appointments (booking window, check-in times, which services take them), and pausing a
+service."""
 from __future__ import annotations
 
 from flask import flash, get_flashed_messages, redirect, render_template, request, url_for
@@ -21,20 +22,29 @@ def _hhmm(value) -> str:
     return value.strftime("%H:%M:%S" if value.second else "%H:%M")
 
 
-def _form_values(hall) -> dict:
-    return {
+def _form_values(hall, services) -> dict:
+    values = {
         "name": hall.name, "notice": hall.notice or "",
         "opens_at": _hhmm(hall.opens_at), "closes_at": _hhmm(hall.closes_at),
         "weekdays": list(hall.open_weekdays or ""),
         "kiosk_idle_seconds": hall.kiosk_idle_seconds, "ticket_idle_seconds": hall.ticket_idle_seconds,
         "api_ticket_limit": hall.api_ticket_limit,
+        "booking_notice_minutes": hall.booking_notice_minutes, "booking_days_ahead": hall.booking_days_ahead,
+        "checkin_early_minutes": hall.checkin_early_minutes, "checkin_grace_minutes": hall.checkin_grace_minutes,
     }
+    for service in services:
+        for name in ("slot_minutes", "slot_capacity"):
+            values[hall_settings.service_field(service, name)] = getattr(service, name)
+        if service.bookable:
+            values[hall_settings.service_field(service, "bookable")] = "1"
+    return values
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @roles_required(Role.admin)
 def settings():
     hall = current_user.hall
+    services = desk.services(hall)
     if request.method == "POST":
         values = request.form.to_dict()
         values["weekdays"] = request.form.getlist("weekdays")
@@ -42,13 +52,13 @@ def settings():
             hall_settings.update_hall(hall, values)
         except hall_settings.SettingsInvalid as error:
             return render_template("admin/settings.html", hall=hall, values=values, errors=error.errors,
-                                   messages=[("error", str(error.message))],
-                                   services=desk.services(hall)), 422
+                                   messages=[("error", str(error.message))], services=services,
+                                   service_field=hall_settings.service_field), 422
         flash(_("Settings saved."), "ok")
         return redirect(url_for("admin.settings"), 303)
-    return render_template("admin/settings.html", hall=hall, values=_form_values(hall), errors={},
-                           messages=get_flashed_messages(with_categories=True),
-                           services=desk.services(hall))
+    return render_template("admin/settings.html", hall=hall, values=_form_values(hall, services), errors={},
+                           messages=get_flashed_messages(with_categories=True), services=services,
+                           service_field=hall_settings.service_field)
 
 
 def _pause(service_id: int, paused: bool):

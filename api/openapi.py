@@ -46,7 +46,7 @@ SCHEMAS = {
     "Service": {
         "type": "object",
         "additionalProperties": False,
-        "required": ["code", "name", "name_en", "open", "state", "waiting"],
+        "required": ["code", "name", "name_en", "open", "state", "waiting", "bookable", "slot_minutes"],
         "properties": {
             "code": {"type": "string", "minLength": 1, "maxLength": 2,
                      "description": "The ticket prefix; send it as `service` to take a ticket."},
@@ -56,6 +56,9 @@ SCHEMAS = {
             "state": {"type": "string", "enum": ["open", "paused", "closed"],
                       "description": "paused: stopped for now by the hall; closed: outside opening hours."},
             "waiting": {"type": "integer", "minimum": 0, "description": "Tickets waiting for it now."},
+            "bookable": {"type": "boolean", "description": "It takes appointments: see /halls/{hall}/slots."},
+            "slot_minutes": {"type": ["integer", "null"], "description": "The length of its slots; null "
+                                                                        "unless bookable."},
         },
     },
     "HallRef": {
@@ -125,6 +128,74 @@ SCHEMAS = {
             "finished_at": _nullable(TIME),
         },
     },
+    "Slot": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["start", "end", "adviser", "adviser_name", "free"],
+        "properties": {
+            "start": TIME,
+            "end": TIME,
+            "adviser": {"type": "integer", "description": "The adviser's id; send it as `adviser` to book."},
+            "adviser_name": {"type": "string"},
+            "free": {"type": "integer", "minimum": 1, "description": "Seats left."},
+        },
+    },
+    "SlotTaken": {
+        "type": "object",
+        "required": ["error", "status", "alternatives"],
+        "properties": {
+            "error": {"type": "string", "minLength": 1},
+            "status": {"const": 409},
+            "alternatives": {"type": "array", "items": _ref("Slot"), "maxItems": 3,
+                             "description": "The free slots nearest in time to the one asked for."},
+        },
+    },
+    "AppointmentRequest": {
+        "type": "object",
+        "required": ["service", "start", "phone"],
+        "description": "Other keys are ignored.",
+        "properties": {
+            "service": {"type": "string", "minLength": 1, "maxLength": 2, "examples": ["A"],
+                        "description": "A bookable service's code."},
+            "start": {"type": "string", "format": "date-time", "examples": ["2026-12-01T09:00:00+08:00"],
+                      "description": "A slot's start, as /slots gives it (with its offset)."},
+            "adviser": {"type": ["integer", "null"],
+                        "description": "An adviser's id; leave it out to take whoever is free then."},
+            "name": {"type": ["string", "null"], "maxLength": 40, "description": "Optional."},
+            "phone": {"type": "string", "examples": ["13812345678"],
+                      "description": "A mainland mobile number: required (the booking is found with it)."},
+            "request_key": {"type": ["string", "null"], "pattern": "^[\\x21-\\x7e]{8,64}$",
+                            "description": "Idempotency key, as for tickets."},
+        },
+    },
+    "Appointment": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "An appointment as its holder may see it: never the phone number.",
+        "required": ["token", "status_url", "hall", "service", "adviser", "room", "start", "end", "status",
+                     "check_in_code", "name", "ticket"],
+        "properties": {
+            "token": {"type": "string", "pattern": "^[A-Za-z0-9_-]{22,43}$",
+                      "description": "Random (128 bits): the appointment's QR code. Keep it private."},
+            "status_url": {"type": "string", "format": "uri", "description": "Its phone page."},
+            "hall": _ref("HallRef"),
+            "service": _ref("ServiceRef"),
+            "adviser": {"type": "object", "additionalProperties": False, "required": ["id", "name", "kind"],
+                        "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                                       "kind": {"type": "string", "enum": ["people_mediator", "legal_counsel",
+                                                                           "lawyer", "legal_literate",
+                                                                           "counsellor", "grid_worker"]}}},
+            "room": {**_nullable(_ref("CounterRef")), "description": "Where to go; null if not known."},
+            "start": TIME,
+            "end": TIME,
+            "status": {"type": "string",
+                       "enum": ["booked", "checked_in", "called", "done", "no_show", "cancelled"]},
+            "check_in_code": {"type": "string", "pattern": "^[0-9]{6}$",
+                              "description": "Typed at the kiosk with the phone's last 4 digits to check in."},
+            "name": {"type": "string"},
+            "ticket": {"type": ["string", "null"], "description": "The ticket number once checked in."},
+        },
+    },
     "BoardCall": {
         "type": "object",
         "additionalProperties": False,
@@ -182,6 +253,9 @@ RESPONSES = {
                                     "a phone number that is not a mobile number, a bad request_key."),
     "TooMany": _json(_ref("Error"), "This address took too many tickets in this hall; the limit is the "
                                     "hall's own setting.", _headers("Retry-After", *RATE)),
+    "Taken": _json(_ref("SlotTaken"), "The seat was just taken (or the slot is full): the nearest free "
+                                      "times come with the refusal."),
+    "Gone": _json(_ref("Error"), "The appointment can no longer be cancelled: checked in, over or cancelled."),
     "NotModified": {"description": "Nothing changed since the ETag sent in If-None-Match.",
                     "headers": _headers("ETag")},
 }
@@ -270,6 +344,68 @@ PATHS = {
             },
         },
     },
+    "/halls/{hall}/slots": {
+        "parameters": _params("hall", "lang", "Accept-Language"),
+        "get": {
+            "operationId": "listSlots",
+            "summary": "Free appointment times of a bookable service on one day",
+            "description": "Inside the hall's booking window (a minimum notice, a number of days ahead); "
+                           "full slots are left out.",
+            "parameters": [
+                {"name": "service", "in": "query", "required": True, "schema": {"type": "string"},
+                 "description": "A bookable service's code."},
+                {"name": "date", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
+                 "description": "The hall's local day, YYYY-MM-DD."},
+                {"name": "adviser", "in": "query", "required": False, "schema": {"type": "integer"},
+                 "description": "Only this adviser's slots."},
+            ],
+            "responses": {
+                "200": _json({"type": "array", "items": _ref("Slot")}, "The free slots, by start."),
+                "404": _response("NotFound"),
+                "422": _response("Invalid"),
+            },
+        },
+    },
+    "/halls/{hall}/appointments": {
+        "parameters": _params("hall", "lang", "Accept-Language"),
+        "post": {
+            "operationId": "bookAppointment",
+            "summary": "Book a slot (channel api)",
+            "description": "The database refuses a booking beyond a slot's capacity: of simultaneous requests "
+                           "for the last seat exactly one gets 201, the others 409 with the nearest free times. "
+                           "Limited per client address by the hall's API limit.",
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": _ref("AppointmentRequest")}}},
+            "responses": {
+                "201": _json(_ref("Appointment"), "Booked.", _headers("Location", *RATE)),
+                "200": _json(_ref("Appointment"), "The booking an earlier request with the same request_key made.",
+                             _headers("Location", *RATE)),
+                "400": _response("BadJSON"),
+                "404": _response("NotFound"),
+                "409": _response("Taken"),
+                "415": _response("NotJSON"),
+                "422": _response("Invalid"),
+                "429": _response("TooMany"),
+            },
+        },
+    },
+    "/appointments/{token}": {
+        "parameters": _params("token", "lang", "Accept-Language"),
+        "get": {
+            "operationId": "readAppointment",
+            "summary": "An appointment: when, with whom, where, its status and check-in code",
+            "responses": {"200": _json(_ref("Appointment"), "The appointment."), "404": _response("NotFound")},
+        },
+        "delete": {
+            "operationId": "cancelAppointment",
+            "summary": "Cancel an appointment (its seat is free again)",
+            "responses": {
+                "200": _json(_ref("Appointment"), "Cancelled."),
+                "404": _response("NotFound"),
+                "409": _response("Gone"),
+            },
+        },
+    },
     "/openapi.json": {
         "get": {
             "operationId": "openapi",
@@ -285,7 +421,8 @@ DOCUMENT = {
         "title": "Fengqiao Hall API",
         "version": "1",
         "description": "The walk-in queue of a community mediation hall, for a phone app or a city "
-                       "platform: list a hall's services, take a ticket, follow it, read the call board. "
+                       "platform: list a hall's services, take a ticket, follow it, read the call board; "
+                       "find free appointment times, book, read and cancel an appointment. "
                        "Errors are JSON {\"error\", \"status\"} with a message in Chinese, or in English "
                        "with ?lang=en or Accept-Language: en.",
     },

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import request
 from flask_babel import lazy_gettext as _l
@@ -94,3 +95,58 @@ def ticket_request() -> TicketRequest:
     if not (1 <= len(service) <= 2 and service.isalpha()):
         raise NotFound(_l("This hall has no such service."))
     return TicketRequest(service=service, phone=clean_phone(phone), priority=priority, request_key=key)
+
+
+@dataclass
+class AppointmentRequest:
+    service: str
+    start: datetime
+    phone: str | None
+    adviser: int | None = None
+    name: str | None = None
+    request_key: str | None = None
+
+
+def aware_time(raw: object, field: str = "start") -> datetime:
+    """An ISO 8601 time with its offset (2026-12-01T09:00:00+08:00 or …Z)."""
+    if not isinstance(raw, str):
+        raise Invalid(_l("Please give the time with its offset, such as 2026-12-01T09:00:00+08:00."))
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
+    except ValueError:
+        raise Invalid(_l("Please give the time with its offset, such as 2026-12-01T09:00:00+08:00.")) from None
+    if value.tzinfo is None:
+        raise Invalid(_l("Please give the time with its offset, such as 2026-12-01T09:00:00+08:00."))
+    return value
+
+
+def adviser_id(raw: object) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not str(raw).isdigit() or len(str(raw)) > 9:
+        raise Invalid(_l("adviser is an adviser's id, a number."))
+    return int(raw)
+
+
+def appointment_request() -> AppointmentRequest:
+    """{"service": "A", "start": "2026-12-01T09:00:00+08:00", "adviser": 3, "name": "张三",
+    "phone": "13812345678", "request_key": "…"}; other keys are ignored."""
+    data = json_body()
+    if not isinstance(data, dict):
+        raise Invalid(_l("Please send a JSON object, such as {\"service\": \"A\"}."))
+    service = data.get("service")
+    if not isinstance(service, str) or not service:
+        raise Invalid(_l("Please choose a service."))
+    name = data.get("name")
+    if name is not None and not isinstance(name, str):
+        raise Invalid(_l("name is text."))
+    phone = data.get("phone")
+    if phone is not None and not isinstance(phone, str):
+        raise Invalid(_l("Please send the mobile number as text, such as \"13812345678\"."))
+    key = data.get("request_key")
+    if key is not None and (not isinstance(key, str) or not REQUEST_KEY.fullmatch(key)):
+        raise Invalid(_l("request_key is 8 to 64 letters, digits or punctuation marks, without spaces."))
+    if not (1 <= len(service) <= 2 and service.isalpha()):
+        raise NotFound(_l("This hall has no such service."))
+    return AppointmentRequest(service=service, start=aware_time(data.get("start")), phone=phone,
+                              adviser=adviser_id(data.get("adviser")), name=name, request_key=key)

@@ -5,6 +5,9 @@
     POST /api/v1/halls/<hall>/tickets    take a number (rate-limited per client address and hall)
     GET  /api/v1/tickets/<token>         a ticket: status, people ahead, wait, counter when called
     GET  /api/v1/halls/<hall>/board      the call board: latest calls and waiting counts
+    GET  /api/v1/halls/<hall>/slots      free appointment times of a bookable service on a day
+    POST /api/v1/halls/<hall>/appointments   book one (409 with the nearest free times when taken)
+    GET  /api/v1/appointments/<token>    an appointment; DELETE cancels it
     GET  /api/v1/openapi.json            the OpenAPI 3.1 document
 
 Errors are JSON {"error": message, "status": code} in the reader's language (?lang=en, else
@@ -19,10 +22,10 @@ from flask import Response, current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
-from hall import api_tickets, clock, queue
+from hall import api_tickets, booking, clock, queue, slots
 from hall.errors import NotFound
 from hall.links import public_url
-from hall.models import Hall, Service, Ticket
+from hall.models import Appointment, Hall, Service, Ticket
 
 from . import bp, schemas
 from .openapi import document
@@ -38,7 +41,37 @@ def _time(hall: Hall, value: datetime | None) -> str | None:
 def _service(service: Service, waiting: dict[int, int], at: datetime) -> dict:
     state = queue.service_state(service, at)
     return {"code": service.code, "name": service.name_zh, "name_en": service.name_en or "",
-            "open": state == "open", "state": state, "waiting": waiting.get(service.id, 0)}
+            "open": state == "open", "state": state, "waiting": waiting.get(service.id, 0),
+            "bookable": bool(service.bookable),
+            "slot_minutes": service.slot_minutes if service.bookable else None}
+
+
+def _slot(hall: Hall, slot: slots.Slot, names: dict[int, str]) -> dict:
+    return {"start": _time(hall, slot.start), "end": _time(hall, slot.end), "adviser": slot.adviser_id,
+            "adviser_name": names.get(slot.adviser_id, ""), "free": slot.free}
+
+
+def _counter(counter) -> dict | None:
+    return {"number": counter.number, "name": counter.name} if counter else None
+
+
+def _appointment(appointment: Appointment) -> dict:
+    """What the holder of an appointment's token may know: never the phone number."""
+    hall, service, adviser = appointment.hall, appointment.service, appointment.adviser
+    return {
+        "token": appointment.token,
+        "status_url": public_url("kiosk.appointment", token=appointment.token),
+        "hall": {"slug": hall.slug, "name": hall.name},
+        "service": {"code": service.code, "name": service.name_zh, "name_en": service.name_en or ""},
+        "adviser": {"id": adviser.id, "name": adviser.name, "kind": adviser.kind.value},
+        "room": _counter(appointment.counter),
+        "start": _time(hall, appointment.starts_at),
+        "end": _time(hall, appointment.ends_at),
+        "status": booking.effective_status(appointment).value,
+        "check_in_code": appointment.short_code,
+        "name": appointment.name,
+        "ticket": appointment.ticket.display_number if appointment.ticket else None,
+    }
 
 
 def _ticket(ticket: Ticket) -> dict:
@@ -148,6 +181,71 @@ def board(hall: str):
         "waiting": {s.code: waiting.get(s.id, 0) for s in found.services},
         "version": version,
     }), tag)
+
+
+@bp.get("/halls/<hall>/slots")
+def hall_slots(hall: str):
+    """?service=A&date=YYYY-MM-DD[&adviser=ID]: the free slots of that day, inside the hall's
+    booking window."""
+    found = _hall(hall)
+    service = _bookable(found, request.args.get("service", ""))
+    day = slots.parse_day(request.args.get("date"))
+    free = slots.slots(found, service, day, adviser_id=schemas.adviser_id(request.args.get("adviser")))
+    names = {a.id: a.name for a in slots.advisers_of(found, service)}
+    return jsonify([_slot(found, s, names) for s in free])
+
+
+def _bookable(hall: Hall, code: str) -> Service:
+    try:
+        return slots.bookable_service(hall, queue.service_by_code(hall, code[:2]))
+    except NotFound as error:
+        raise NotFound(error.message if error.message != NotFound.message
+                       else _l("This hall has no such service.")) from None
+
+
+@bp.post("/halls/<hall>/appointments")
+def book_appointment(hall: str):
+    """201 with a new appointment; 200 with the earlier one when its request_key comes again;
+    409 with the nearest free times when the seat was just taken. Limited per client address
+    by the hall's API limit, counted apart from tickets."""
+    found = _hall(hall)
+    wanted = schemas.appointment_request()
+    service = _bookable(found, wanted.service)
+    allowance = api_tickets.spend_allowance(found, get_remote_address(), "api-appointments")
+    try:
+        made = booking.book(found, service, wanted.start, phone=wanted.phone, name=wanted.name,
+                            adviser_id=wanted.adviser, channel="api", request_key=wanted.request_key)
+    except booking.SlotTaken as taken:
+        names = {a.id: a.name for a in slots.advisers_of(found, service)}
+        response = jsonify(error=str(taken.message), status=409,
+                           alternatives=[_slot(found, s, names) for s in taken.alternatives])
+        response.status_code = 409
+        return response
+    response = jsonify(_appointment(made.appointment))
+    response.status_code = 201 if made.created else 200
+    response.headers["Location"] = url_for("api.appointment", token=made.appointment.token)
+    response.headers.update(allowance.headers())
+    return response
+
+
+def _appointment_by_token(token: str) -> Appointment:
+    try:
+        return booking.by_token(schemas.ticket_token(token))
+    except NotFound:
+        raise NotFound(_l("There is no such appointment.")) from None
+
+
+@bp.get("/appointments/<token>")
+def appointment(token: str):
+    return jsonify(_appointment(_appointment_by_token(token)))
+
+
+@bp.delete("/appointments/<token>")
+def cancel_appointment(token: str):
+    """Cancel (the holder of the token): 200 with the cancelled appointment; 409 when it can no
+    longer be cancelled (checked in, over, cancelled already)."""
+    found = _appointment_by_token(token)
+    return jsonify(_appointment(booking.cancel(found)))
 
 
 @bp.get("/openapi.json")

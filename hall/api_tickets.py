@@ -71,8 +71,9 @@ class Allowance:
                 "X-RateLimit-Reset": str(int(self.reset_at + 1))}
 
 
-def spend_allowance(hall: Hall, client: str) -> Allowance:
-    """Count one ticket request against each of the hall's limits for this client address, in
+def spend_allowance(hall: Hall, client: str, what: str = "api-tickets") -> Allowance:
+    """Count one request (a ticket, or with `what` an appointment) against each of the hall's
+    limits for this client address, in
     Flask-Limiter's configured storage and strategy (RATELIMIT_STORAGE_URI, shared by all
     workers when it names Redis). Raises TooManyTickets when one of them is used up.
 
@@ -81,8 +82,8 @@ def spend_allowance(hall: Hall, client: str) -> Allowance:
     strategy = limiter.limiter
     tightest: Allowance | None = None
     for item in _parsed(_limit_of(hall.api_ticket_limit)):
-        allowed = strategy.hit(item, "api-tickets", hall.slug, client)
-        reset_at, remaining = strategy.get_window_stats(item, "api-tickets", hall.slug, client)
+        allowed = strategy.hit(item, what, hall.slug, client)
+        reset_at, remaining = strategy.get_window_stats(item, what, hall.slug, client)
         allowance = Allowance(item.amount, remaining, reset_at)
         if not allowed:
             raise TooManyTickets(allowance)

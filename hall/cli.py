@@ -91,6 +91,8 @@ def register(app: Flask) -> None:
         counter = _run(setup.create_counter, hall, number, name, services)
         click.echo(f"counter {counter.number} created")
 
+    app.cli.add_command(__import__("hall.appointments_cli", fromlist=["group"]).group)
+
     user_group = click.Group("user", help="Staff accounts.")
     app.cli.add_command(user_group)
 

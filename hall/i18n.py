@@ -1,5 +1,7 @@
 """Which language a reader gets: Chinese unless they chose English (?lang=en, kept in the session).
 An API client (paths under /api/) has no session: ?lang=, else its Accept-Language, else Chinese."""
+from urllib.parse import urlencode
+
 from flask import current_app, has_request_context, request, session
 
 SHORT = {"zh": "zh_Hans_CN", "zh_Hans_CN": "zh_Hans_CN", "en": "en"}
@@ -33,6 +35,13 @@ def _api_locale() -> str:
 def is_english() -> bool:
     from flask_babel import get_locale
     return str(get_locale()).startswith("en")
+
+
+def lang_url(code: str) -> str:
+    """This page in another language ("zh" or "en"), keeping its query (the day a resident was
+    looking at, a step's choices): only lang= changes."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", code)]
+    return f"{request.path}?{urlencode(args)}"
 
 
 def service_name(service) -> str:

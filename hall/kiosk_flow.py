@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from flask_babel import gettext as _
 
@@ -28,6 +29,14 @@ class HomeScreen:
     is_open: bool
     hours: str
     version: int
+    at: datetime | None = None
+
+    @cached_property
+    def on_duty(self) -> list:
+        """今日值班 (hall.rosters.OnDuty, in the order they start): read only when the page is
+        drawn, never for a poll that answers 304."""
+        from .rosters import today_panel
+        return today_panel(self.hall, self.at)
 
     @property
     def signature(self) -> str:
@@ -81,7 +90,7 @@ def home(slug: str, at: datetime | None = None) -> HomeScreen:
     counts = queue.waiting_counts(hall)
     tiles = [Tile(s, queue.service_state(s, at), counts.get(s.id, 0)) for s in hall.services]
     return HomeScreen(hall, tiles, clock.is_open(hall, at), opening_hours(hall),
-                      queue.queue_version(hall.id))
+                      queue.queue_version(hall.id), at)
 
 
 def step(slug: str, code: str, at: datetime | None = None) -> StepScreen:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, make_transient_to_detached
 
@@ -158,8 +158,12 @@ def service_state(service: Service, at: datetime | None = None) -> str:
     return "open"
 
 
-def _order():
-    return (Ticket.priority.desc(), Ticket.queued_at, Ticket.id)
+def _order(at: datetime | None = None):
+    """Call next's order: checked-in appointments whose time has come (Ticket.due_at, a few
+    minutes before the slot), earliest slot first; then the priority lane; then arrival."""
+    due = and_(Ticket.due_at.is_not(None), Ticket.due_at <= (at or clock.now()))
+    return (case((due, 0), else_=1), case((due, Ticket.due_at), else_=None),
+            Ticket.priority.desc(), Ticket.queued_at, Ticket.id)
 
 
 def _callable_by(counter: Counter):
@@ -206,6 +210,19 @@ def _ahead_statement(priority: bool, targeted: bool):
 _AHEAD = {(p, q): _ahead_statement(p, q) for p in (False, True) for q in (False, True)}
 
 
+def _ahead_due_statement():
+    """For an appointment's ticket whose time has come: the due ones of its room before it."""
+    t = Ticket.__table__.c
+    before = or_(t.due_at < bindparam("due_at"), and_(t.due_at == bindparam("due_at"), t.id < bindparam("id")))
+    return (select(func.count()).select_from(Ticket.__table__)
+            .where(t.hall_id == bindparam("hall"), t.status == W.waiting,
+                   t.target_counter_id == bindparam("queue"), t.due_at.is_not(None),
+                   t.due_at <= bindparam("now"), before))
+
+
+_AHEAD_DUE = _ahead_due_statement()
+
+
 def _ahead_at_issue() -> dict[int, int]:
     """Within the request that issued a ticket, the count its own transaction made (the kiosk
     and the API answer with it); any other ticket, or a later request, counts afresh."""
@@ -213,6 +230,13 @@ def _ahead_at_issue() -> dict[int, int]:
 
 
 def _count_ahead(ticket: Ticket, execute=None) -> int:
+    """Walk-ins count their own queue (the priority lane, then arrival); an appointment's ticket,
+    once its time has come, counts the room's earlier appointments only."""
+    now = clock.now()
+    if ticket.due_at is not None and ticket.target_counter_id and ticket.due_at <= now:
+        return (execute or db.session.execute)(_AHEAD_DUE, {
+            "due_at": ticket.due_at, "id": ticket.id, "hall": ticket.hall_id,
+            "queue": ticket.target_counter_id, "now": now}).scalar() or 0
     targeted = bool(ticket.target_counter_id)
     return (execute or db.session.execute)(_AHEAD[bool(ticket.priority), targeted], {
         "queued_at": ticket.queued_at, "id": ticket.id, "hall": ticket.hall_id,
@@ -350,9 +374,13 @@ def _next_number(connection, hall: Hall, service: Service, day) -> int:
 
 def issue_ticket(hall: Hall, service: Service, *, phone: str | None = None, priority: bool = False,
                  channel: str = "kiosk", request_key: str | None = None, user: User | None = None,
-                 at: datetime | None = None, check_hours: bool = True) -> Ticket:
+                 at: datetime | None = None, check_hours: bool = True,
+                 target_counter_id: int | None = None, due_at: datetime | None = None,
+                 commit: bool = True) -> Ticket:
     """Give the next number of a service. The same request_key twice gives the same ticket (a
-    double tap or a resubmitted form never issues two)."""
+    double tap or a resubmitted form never issues two). An appointment's check-in (booking.py)
+    names the adviser's room and the moment the ticket goes ahead of walk-ins, and commits the
+    ticket together with the appointment (commit=False)."""
     if service.hall_id != hall.id:
         raise NotFound()
     phone = clean_phone(phone)
@@ -379,8 +407,9 @@ def issue_ticket(hall: Hall, service: Service, *, phone: str | None = None, prio
     values = dict(hall_id=hall.id, service_id=service.id, day=day, code=service.code, number=number,
                   token=new_token(), request_key=request_key or None, status=W.waiting,
                   priority=bool(priority), phone=phone, channel=channel, queued_at=moment,
-                  created_at=moment, counter_id=None, target_counter_id=None, called_at=None,
-                  started_at=None, finished_at=None, rating=None, rating_comment=None, rated_at=None)
+                  created_at=moment, counter_id=None, target_counter_id=target_counter_id, called_at=None,
+                  started_at=None, finished_at=None, rating=None, rating_comment=None, rated_at=None,
+                  due_at=due_at)
     try:
         ticket_id = connection.execute(_INSERT_TICKET, values).scalar_one()
         connection.execute(_INSERT_EVENT, {
@@ -392,7 +421,8 @@ def issue_ticket(hall: Hall, service: Service, *, phone: str | None = None, prio
         ticket = Ticket(id=ticket_id, hall=hall, service=service, **values)
         # Counted under this transaction's lock: the answer needs no second transaction.
         ahead = _count_ahead(ticket, connection.execute)
-        _commit_keeping_loaded()
+        if commit:
+            _commit_keeping_loaded()
     except IntegrityError:
         # A concurrent submit with the same key won; its ticket is the answer.
         db.session.rollback()

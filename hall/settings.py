@@ -1,5 +1,6 @@
 """A hall's own settings, as its administrator edits them: name, notice, opening hours, the
-kiosk's idle times, the API's ticket limit; and pausing a service.
+kiosk's idle times, the API's ticket limit, the booking window and check-in times, which services
+take appointments (slot length, seats per slot); and pausing a service.
 
 Everything is checked before anything is saved: bad input changes nothing and every problem
 comes back at once, each with a message in the reader's language (SettingsInvalid.errors).
@@ -21,6 +22,12 @@ from .models import Hall, Service
 WEEKDAYS = "1234567"  # ISO: 1 Monday … 7 Sunday
 KIOSK_IDLE = (15, 600)
 TICKET_IDLE = (10, 300)
+BOOKING_NOTICE = (0, 7 * 24 * 60)  # minutes
+BOOKING_DAYS = (1, 90)
+CHECKIN_EARLY = (0, 120)  # minutes before the slot a checked-in ticket goes first
+CHECKIN_GRACE = (0, 120)  # minutes after the start a booking still counts
+SLOT_MINUTES = (5, 240)
+SLOT_CAPACITY = (1, 50)
 NAME_MAX = 120
 NOTICE_MAX = 500
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?")
@@ -63,10 +70,44 @@ def check_rate_limit(raw: str | None) -> str | None:
     return text if item.amount >= 1 else None
 
 
-def clean(values: Mapping) -> dict:
+_OUT_OF_RANGE = {
+    "minutes": lambda low, high: _l("Please enter a whole number of minutes from %(low)s to %(high)s.",
+                                    low=low, high=high),
+    "days": lambda low, high: _l("Please enter a whole number of days from %(low)s to %(high)s.", low=low, high=high),
+    "number": lambda low, high: _l("Please enter a whole number from %(low)s to %(high)s.", low=low, high=high),
+}
+
+
+def _whole(values: Mapping, field: str, bounds: tuple[int, int], errors: dict, unit: str) -> int | None:
+    value = _int_in(values.get(field), *bounds)
+    if value is None:
+        errors[field] = _OUT_OF_RANGE[unit](*bounds)
+    return value
+
+
+def service_field(service: Service, name: str) -> str:
+    """The form field of one service's booking setting: bookable-A, slot_minutes-A, …"""
+    return f"{name}-{service.code}"
+
+
+def clean_services(values: Mapping, services, errors: dict) -> dict[int, dict]:
+    """Which services take appointments, with their slot length and seats per slot."""
+    cleaned = {}
+    for service in services:
+        minutes, seats = service_field(service, "slot_minutes"), service_field(service, "slot_capacity")
+        cleaned[service.id] = {
+            "bookable": str(values.get(service_field(service, "bookable")) or "") in ("1", "on", "true"),
+            "slot_minutes": _whole(values, minutes, SLOT_MINUTES, errors, "minutes"),
+            "slot_capacity": _whole(values, seats, SLOT_CAPACITY, errors, "number"),
+        }
+    return cleaned
+
+
+def clean(values: Mapping, services=()) -> dict:
     """Check a settings form. Returns the typed values or raises SettingsInvalid.
 
-    `values` maps field names to strings; `weekdays` may be a list of "1".."7" or a string."""
+    `values` maps field names to strings; `weekdays` may be a list of "1".."7" or a string.
+    The booking settings of each of `services` come back under "services", by service id."""
     errors: dict[str, str] = {}
     cleaned: dict = {}
 
@@ -116,16 +157,32 @@ def clean(values: Mapping) -> dict:
         errors["api_ticket_limit"] = _l('Please write a limit such as "30 per minute" or "200 per hour".')
     cleaned["api_ticket_limit"] = limit
 
+    cleaned["booking_notice_minutes"] = _whole(values, "booking_notice_minutes", BOOKING_NOTICE, errors, "minutes")
+    cleaned["booking_days_ahead"] = _whole(values, "booking_days_ahead", BOOKING_DAYS, errors, "days")
+    if (cleaned["booking_notice_minutes"] is not None and cleaned["booking_days_ahead"] is not None
+            and cleaned["booking_notice_minutes"] >= cleaned["booking_days_ahead"] * 24 * 60):
+        errors["booking_notice_minutes"] = _l("The minimum notice must be shorter than the booking window.")
+    cleaned["checkin_early_minutes"] = _whole(values, "checkin_early_minutes", CHECKIN_EARLY, errors, "minutes")
+    cleaned["checkin_grace_minutes"] = _whole(values, "checkin_grace_minutes", CHECKIN_GRACE, errors, "minutes")
+    cleaned["services"] = clean_services(values, services, errors)
+
     if errors:
         raise SettingsInvalid(errors)
     return cleaned
 
 
 def update_hall(hall: Hall, values: Mapping) -> Hall:
-    """Check and save a hall's settings; on any error nothing is saved."""
-    cleaned = clean(values)
+    """Check and save a hall's settings; on any error nothing is saved. A new slot length applies
+    to times not yet booked: bookings keep theirs, and no slot overlapping one is offered."""
+    services = list(hall.services)
+    cleaned = clean(values, services)
+    by_id = cleaned.pop("services")
     for field, value in cleaned.items():
         setattr(hall, field, value)
+    for service in services:
+        for field, value in by_id[service.id].items():
+            setattr(service, field, value)
+    queue.bump_version(hall.id)  # the kiosk shows or hides the booking entry
     db.session.commit()
     return hall
 

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from . import clock
 from .errors import HallError
 from .extensions import db, htmx
-from .i18n import is_english, service_name
+from .i18n import is_english, lang_url, service_name
 from .people import mask_name, mask_phone
 
 
@@ -102,6 +102,6 @@ def install(app: Flask) -> None:
         return error_response(400, _("This page was open too long. Please reload and try again."))
 
     app.jinja_env.globals.update(
-        service_name=service_name, is_english=is_english, mask_phone=mask_phone,
+        service_name=service_name, is_english=is_english, lang_url=lang_url, mask_phone=mask_phone,
         mask_name=mask_name, hall_time=hall_time)
     app.jinja_env.policies["ext.i18n.trimmed"] = True

@@ -4,3 +4,5 @@ from flask import Blueprint
 bp = Blueprint("kiosk", __name__)
 
 from . import views, board, phone  # noqa: E402,F401
+from . import booking  # noqa: E402,F401
+from . import arrival  # noqa: E402,F401

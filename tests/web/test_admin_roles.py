@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from hall import queue
+from hall import queue, rosters
 from hall.extensions import db
 from hall.models import Counter, User
 
@@ -33,6 +33,34 @@ ALLOWED: dict[str, set[str] | str] = {
     "admin.settings": {ADMIN},
     "admin.service_pause": {ADMIN},
     "admin.service_resume": {ADMIN},
+    "admin.rosters_page": {ADMIN},
+    "admin.adviser_new": {ADMIN},
+    "admin.adviser_create": {ADMIN},
+    "admin.adviser_row": {ADMIN},
+    "admin.adviser_edit": {ADMIN},
+    "admin.adviser_update": {ADMIN},
+    "admin.adviser": {ADMIN},
+    "admin.shift_create": {ADMIN},
+    "admin.shift_edit": {ADMIN},
+    "admin.shift_update": {ADMIN},
+    "admin.shift_delete": {ADMIN},
+    "admin.exception_create": {ADMIN},
+    "admin.exception_delete": {ADMIN},
+    "admin.adviser_photo_upload": {ADMIN},
+    "admin.adviser_photo_delete": {ADMIN},
+    "admin.adviser_photo": PUBLIC,  # the kiosk's 今日值班 shows it
+    "admin.closed_days": {ADMIN},
+    "admin.closed_day_create": {ADMIN},
+    "admin.closed_day_delete": {ADMIN},
+    "admin.roster_week": {ADMIN},
+    "admin.appointments": STAFF,  # a mediator sees their own adviser's list; 403 if not linked
+    "admin.appointments_book_form": {ADMIN, RECEPTION},
+    "admin.appointments_book": {ADMIN, RECEPTION},
+    "admin.appointments_check_in": {ADMIN, RECEPTION},
+    "admin.appointments_cancel": {ADMIN, RECEPTION},
+    "admin.appointments_move": {ADMIN, RECEPTION},
+    "admin.appointments_sweep": {ADMIN, RECEPTION},
+    "admin.booking_poster": {ADMIN},
 }
 
 
@@ -52,7 +80,21 @@ def ids(demo):
     """Real ids of the demo hall for every path argument a staff route can take."""
     counter = db.session.scalar(select(Counter).where(Counter.hall_id == demo.id, Counter.number == 1))
     ticket = queue.issue_ticket(demo, queue.service_by_code(demo, "A"))
-    return {"counter_id": counter.id, "ticket_id": ticket.id, "service_id": queue.service_by_code(demo, "D").id}
+    adviser = rosters.advisers(demo)[0]
+    rosters.set_photo(adviser, _png())
+    exception = rosters.save_exception(adviser, {"kind": "leave", "day": "2030-01-02"})
+    closed = rosters.save_closed_day(demo, {"day": "2030-01-01", "name": "元旦"})
+    return {"counter_id": counter.id, "ticket_id": ticket.id, "service_id": queue.service_by_code(demo, "D").id,
+            "adviser_id": adviser.id, "shift_id": adviser.shifts[0].id, "exception_id": exception.id,
+            "closed_day_id": closed.id, "appointment_id": 1}
+
+
+def _png() -> bytes:
+    import io
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 80, 160)).save(out, "PNG")
+    return out.getvalue()
 
 
 def url_of(rule, ids) -> str:

@@ -61,7 +61,8 @@ def test_services_list_the_halls_services_with_their_state_and_queue(client, dem
     listed = {s["code"]: s for s in response.get_json()}
     assert list(listed) == ["A", "B", "C", "D"]
     assert listed["A"] == {"code": "A", "name": "法律咨询", "name_en": "Legal advice",
-                           "open": True, "state": "open", "waiting": 0}
+                           "open": True, "state": "open", "waiting": 0, "bookable": True, "slot_minutes": 30}
+    assert listed["B"]["bookable"] is False and listed["B"]["slot_minutes"] is None
     assert listed["B"]["waiting"] == 2
     assert listed["D"]["open"] is False and listed["D"]["state"] == "paused"
 

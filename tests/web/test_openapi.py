@@ -113,6 +113,48 @@ def _not_modified(client, url):
     return client.get(url, headers={"If-None-Match": etag})
 
 
+APPOINTMENTS = f"{PREFIX}/halls/demo/appointments"
+
+
+def _day(demo):
+    """Tomorrow in the hall, with a bookable service E and an adviser on duty 09:00–11:00 daily."""
+    from datetime import time, timedelta
+
+    from appointment_data import adviser, bookable
+
+    from hall import clock
+    if not any(s.code == "E" for s in demo.services):
+        adviser(demo, bookable(demo, "E"), ranges=[(d, time(9), time(11)) for d in range(1, 8)])
+    return clock.local_day(demo) + timedelta(days=1)
+
+
+def _book(client, demo, **body):
+    from datetime import datetime, time
+
+    from hall import clock
+    start = datetime.combine(_day(demo), time(9), tzinfo=clock.zone(demo)).isoformat()
+    return client.post(APPOINTMENTS, json={"service": "E", "start": start, "phone": "13812345678", **body})
+
+
+def _token(client, demo):
+    made = _book(client, demo)
+    assert made.status_code == 201, made.get_data(as_text=True)
+    return made.get_json()["token"]
+
+
+def _cancel_twice(client, demo):
+    token = _token(client, demo)
+    client.delete(f"{PREFIX}/appointments/{token}")
+    return client.delete(f"{PREFIX}/appointments/{token}")
+
+
+def _too_many_bookings(client, demo):
+    demo.api_ticket_limit = "1 per minute"
+    db.session.commit()
+    _book(client, demo)
+    return _book(client, demo, phone="13900000000")
+
+
 CASES = {
     ("/halls/{hall}/services", "get", "200"): lambda c, d: c.get(f"{PREFIX}/halls/demo/services"),
     ("/halls/{hall}/services", "get", "404"): lambda c, d: c.get(f"{PREFIX}/halls/nowhere/services"),
@@ -138,6 +180,28 @@ CASES = {
     ("/halls/{hall}/board", "get", "200"): lambda c, d: (_called_ticket(c, d), c.get(f"{PREFIX}/halls/demo/board"))[1],
     ("/halls/{hall}/board", "get", "304"): lambda c, d: _not_modified(c, f"{PREFIX}/halls/demo/board"),
     ("/halls/{hall}/board", "get", "404"): lambda c, d: c.get(f"{PREFIX}/halls/nowhere/board"),
+
+    ("/halls/{hall}/slots", "get", "200"): lambda c, d: c.get(f"{PREFIX}/halls/demo/slots?service=E&date={_day(d)}"),
+    ("/halls/{hall}/slots", "get", "404"): lambda c, d: c.get(f"{PREFIX}/halls/demo/slots?service=C&date={_day(d)}"),
+    ("/halls/{hall}/slots", "get", "422"): lambda c, d: (_day(d), c.get(f"{PREFIX}/halls/demo/slots?service=E&date=soon"))[1],
+
+    ("/halls/{hall}/appointments", "post", "201"): lambda c, d: _book(c, d, name="张三", request_key="book-201-x"),
+    ("/halls/{hall}/appointments", "post", "200"): lambda c, d: (_book(c, d, request_key="book-same-1"),
+                                                                 _book(c, d, request_key="book-same-1"))[1],
+    ("/halls/{hall}/appointments", "post", "400"): lambda c, d: c.post(APPOINTMENTS, data="{",
+                                                                       content_type="application/json"),
+    ("/halls/{hall}/appointments", "post", "404"): lambda c, d: _book(c, d, service="Z"),
+    ("/halls/{hall}/appointments", "post", "409"): lambda c, d: (_book(c, d), _book(c, d, phone="13900000000"))[1],
+    ("/halls/{hall}/appointments", "post", "415"): lambda c, d: c.post(APPOINTMENTS, data="service=E",
+                                                                       content_type="text/plain"),
+    ("/halls/{hall}/appointments", "post", "422"): lambda c, d: _book(c, d, phone="12"),
+    ("/halls/{hall}/appointments", "post", "429"): lambda c, d: _too_many_bookings(c, d),
+
+    ("/appointments/{token}", "get", "200"): lambda c, d: c.get(f"{PREFIX}/appointments/{_token(c, d)}"),
+    ("/appointments/{token}", "get", "404"): lambda c, d: c.get(f"{PREFIX}/appointments/AAAAAAAAAAAAAAAAAAAAAA"),
+    ("/appointments/{token}", "delete", "200"): lambda c, d: c.delete(f"{PREFIX}/appointments/{_token(c, d)}"),
+    ("/appointments/{token}", "delete", "404"): lambda c, d: c.delete(f"{PREFIX}/appointments/AAAAAAAAAAAAAAAAAAAAAA"),
+    ("/appointments/{token}", "delete", "409"): lambda c, d: _cancel_twice(c, d),
 
     ("/openapi.json", "get", "200"): lambda c, d: c.get(f"{PREFIX}/openapi.json"),
 }

@@ -16,6 +16,10 @@ GOOD = {
     "name": "拱墅区矛盾纠纷调处化解中心", "notice": "今天下午 3 点后法律咨询暂停。",
     "opens_at": "08:30", "closes_at": "17:00", "weekdays": ["1", "2", "3", "4", "5", "6"],
     "kiosk_idle_seconds": "90", "ticket_idle_seconds": "20", "api_ticket_limit": "100 per hour",
+    "booking_notice_minutes": "120", "booking_days_ahead": "21",
+    "checkin_early_minutes": "5", "checkin_grace_minutes": "20",
+    **{f"{field}-{code}": value for code in "ABCD" for field, value in (("slot_minutes", "30"), ("slot_capacity", "1"))},
+    "bookable-A": "1",
 }
 
 
@@ -50,6 +54,28 @@ def test_good_settings_are_saved(demo, admin):
     assert (hall.opens_at, hall.closes_at, hall.open_weekdays) == (time(8, 30), time(17, 0), "123456")
     assert (hall.kiosk_idle_seconds, hall.ticket_idle_seconds) == (90, 20)
     assert hall.api_ticket_limit == "100 per hour"
+    assert (hall.booking_notice_minutes, hall.booking_days_ahead) == (120, 21)
+    assert (hall.checkin_early_minutes, hall.checkin_grace_minutes) == (5, 20)
+
+
+def test_the_administrator_chooses_which_services_take_appointments(demo, admin):
+    page = admin.get("/admin/settings").get_data(as_text=True)
+    assert 'name="bookable-A" value="1" checked' in page and 'name="bookable-B" value="1" >' in page
+    form = {**GOOD, "bookable-B": "1", "slot_minutes-B": "45", "slot_capacity-B": "2"}
+    assert admin.post("/admin/settings", data=form).status_code == 303
+    db.session.expire_all()
+    mediation, advice = queue.service_by_code(demo, "B"), queue.service_by_code(demo, "A")
+    assert (mediation.bookable, mediation.slot_minutes, mediation.slot_capacity) == (True, 45, 2)
+    assert advice.bookable
+    # the kiosk's booking entry and the API follow
+    services = {s["code"]: s for s in admin.get(f"/api/v1/halls/{demo.slug}/services").get_json()}
+    assert services["B"]["bookable"] is True and services["B"]["slot_minutes"] == 45
+    # unticking every box: nothing takes appointments, and the kiosk home offers no booking
+    form = {k: v for k, v in GOOD.items() if not k.startswith("bookable-")}
+    assert admin.post("/admin/settings", data=form).status_code == 303
+    db.session.expire_all()
+    assert not queue.service_by_code(demo, "A").bookable
+    assert 'data-testid="book-entry"' not in admin.get(f"/k/{demo.slug}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -63,17 +89,31 @@ def test_good_settings_are_saved(demo, admin):
     ("api_ticket_limit", "30 per fortnight", "30 per minute"),
     ("api_ticket_limit", "0 per minute", "30 per minute"),
     ("notice", "长" * 501, "500"),
+    ("booking_days_ahead", "0", "1 到 90 天"),
+    ("checkin_grace_minutes", "-1", "0 到 120 分钟"),
+    ("slot_minutes-A", "3", "5 到 240 分钟"),
+    ("slot_capacity-A", "0", "1 到 50"),
 ])
 def test_bad_settings_are_explained_and_nothing_is_saved(demo, admin, field, value, message):
     before = {c: getattr(hall_now(demo), c) for c in ("name", "notice", "opens_at", "closes_at", "open_weekdays",
-                                                      "kiosk_idle_seconds", "ticket_idle_seconds", "api_ticket_limit")}
+                                                      "kiosk_idle_seconds", "ticket_idle_seconds", "api_ticket_limit",
+                                                      "booking_notice_minutes", "booking_days_ahead",
+                                                      "checkin_grace_minutes")}
+    before["services"] = [(s.bookable, s.slot_minutes, s.slot_capacity) for s in hall_now(demo).services]
     response = admin.post("/admin/settings", data={**GOOD, field: value})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert message in page and "本次未保存任何内容" in page
     assert 'aria-invalid="true"' in page
-    after = {c: getattr(hall_now(demo), c) for c in before}
+    after = {c: getattr(hall_now(demo), c) for c in before if c != "services"}
+    after["services"] = [(s.bookable, s.slot_minutes, s.slot_capacity) for s in hall_now(demo).services]
     assert after == before
+
+
+def test_the_minimum_notice_must_leave_some_of_the_window(demo, admin):
+    response = admin.post("/admin/settings", data={**GOOD, "booking_notice_minutes": "4320", "booking_days_ahead": "3"})
+    assert response.status_code == 422 and "最短提前时间必须短于可预约的天数" in response.get_data(as_text=True)
+    assert hall_now(demo).booking_days_ahead != 3
 
 
 def test_messages_follow_the_readers_language(demo, admin):

@@ -1,0 +1,28 @@
+"""`flask --app wsgi appointments sweep [HALL]`: write down the no-shows (bookings nobody checked
+in for by the end of their grace period), for every hall or one. Run it from cron every few
+minutes; reception's page also does it when it sees one (hall/arrival.py)."""
+from __future__ import annotations
+
+import click
+from sqlalchemy import select
+
+from . import booking
+from .extensions import db
+from .models import Hall
+
+group = click.Group("appointments", help="Appointments.")
+
+
+@group.command("sweep")
+@click.argument("hall_slug", required=False)
+def sweep(hall_slug: str | None):
+    """Mark as no-show every booking past its grace period that nobody checked in for."""
+    query = select(Hall).order_by(Hall.id)
+    if hall_slug:
+        query = query.where(Hall.slug == hall_slug)
+    halls = list(db.session.scalars(query))
+    if hall_slug and not halls:
+        raise click.ClickException(f"no hall {hall_slug!r}")
+    for hall in halls:
+        count = booking.sweep_no_shows(hall)
+        click.echo(f"{hall.slug}: {count} no-show(s)")

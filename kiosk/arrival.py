@@ -1,0 +1,85 @@
+"""The kiosk's arrival screens: "I have an appointment" → scan or keypad → checked in → ticket.
+
+    GET  /k/<hall>/arrive                 scan the QR code, or type phone last 4 + 6-digit code
+    POST /k/<hall>/arrive/scan            what the keyboard-wedge scanner typed (URL or token)
+    POST /k/<hall>/arrive/code            the keypad's two numbers
+    GET  /k/<hall>/arrive/ticket/<token>  the kiosk's ticket screen, plus "go to room X"
+
+Plain forms and 303s, as the rest of the kiosk: a scan or a tap that fails shows the arrival
+screen again with a clear message (and, when too late, a button to take a walk-in ticket).
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from hall import arrival, queue
+from hall.errors import HallError, NotFound
+from hall.extensions import db
+from hall.links import public_url, qr_svg
+
+from . import bp
+from .views import AUTOPRINT, JUST_TAKEN, kiosk_page
+
+
+def _screen(hall_slug: str, *, error: str | None = None, late=None, status: int = 200, mode: str = "scan"):
+    hall = queue.hall_by_slug(hall_slug)
+    return render_template("kiosk/arrival/arrive.html", hall=hall, error=error, late=late, mode=mode,
+                           request_key=secrets.token_urlsafe(16)), status
+
+
+@bp.get("/k/<hall>/arrive")
+@kiosk_page
+def arrive(hall):
+    return _screen(hall)
+
+
+def _checked_in(hall: str, do, mode: str):
+    try:
+        appointment = do()
+    except arrival.LateArrival as error:
+        db.session.rollback()
+        return _screen(hall, error=str(error.message), late=error.service, status=409, mode=mode)
+    except arrival.Cancelled as error:
+        db.session.rollback()
+        return _screen(hall, error=str(error.message), late=error.service, status=409, mode=mode)
+    except NotFound as error:
+        # An unknown hall is the kiosk's 404 page; an unknown code is a message on this screen.
+        if not isinstance(error, arrival.UnknownCode):
+            raise
+        db.session.rollback()
+        return _screen(hall, error=str(error.message), status=404, mode=mode)
+    except HallError as error:
+        db.session.rollback()
+        return _screen(hall, error=str(error.message), status=error.status, mode=mode)
+    session[JUST_TAKEN] = appointment.ticket.token
+    return redirect(url_for("kiosk.arrival_ticket", hall=hall, token=appointment.ticket.token), 303)
+
+
+@bp.post("/k/<hall>/arrive/scan")
+@kiosk_page
+def arrive_scan(hall):
+    return _checked_in(hall, lambda: arrival.check_in_by_scan(hall, request.form.get("code", "")), "scan")
+
+
+@bp.post("/k/<hall>/arrive/code")
+@kiosk_page
+def arrive_code(hall):
+    form = request.form
+    return _checked_in(hall, lambda: arrival.check_in_by_code(hall, form.get("last4", ""), form.get("short_code", "")),
+                       "keypad")
+
+
+@bp.get("/k/<hall>/arrive/ticket/<token>")
+@kiosk_page
+def arrival_ticket(hall, token):
+    found = arrival.ticket_screen(hall, token)
+    first_showing = session.pop(JUST_TAKEN, None) == token
+    autoprint = bool(session.get(AUTOPRINT)) and first_showing
+    phone_url = public_url("kiosk.phone", token=token)
+    qr = Markup(str(qr_svg(phone_url, label=_("Scan to follow the queue"))).replace(' id="qr-path"', ""))
+    return render_template("kiosk/arrival/ticket.html", screen=found.screen, arrival=found,
+                           autoprint=autoprint, qr=qr)
