@@ -2,6 +2,7 @@
 reason, book a phone-in request, and rearrange bookings a roster change stranded.
 
     GET  /admin/appointments                      the page; under htmx its live list (304 while still)
+    GET  /admin/appointments/find?q=…             open bookings by mobile, its last 4 digits or the code (htmx)
     GET  /admin/appointments/book                 the phone-in form for another service or day (htmx)
     POST /admin/appointments/book                 book: the check-in code to read out
     POST /admin/appointments/<id>/check-in        → the ticket's number
@@ -48,7 +49,9 @@ def _context(adviser_id: int | None = None, **extra) -> dict:
     form = extra.pop("form", None)
     if form is None and adviser_id is None:
         form = arrival.booking_form(hall, request.args.get("service"), request.args.get("day"))
+    query = request.args.get("q", "") if adviser_id is None else ""
     return {"view": arrival.reception_view(hall, adviser_id), "hall": hall, "book": form,
+            "query": query, "found": arrival.find_bookings(hall, query) if query else None,
             "poll_seconds": current_app.config.get("CONSOLE_POLL_SECONDS", 2),
             "move_options": arrival.move_options, "adviser_names": arrival.adviser_names(hall),
             "request_key": secrets.token_hex(16), "values": {}, **extra}
@@ -61,6 +64,8 @@ def _answer(message: str | None = None, kind: str = "ok", status: int = 200):
             "admin/appointments/_live.html", etag=arrival.reception_tag(current_user.hall),
             flash_text=message, flash_kind=kind, **_context(form=False)), status)
         response.headers["Vary"] = "HX-Request"
+        if status < 400:
+            response.headers["HX-Trigger"] = "appointments-changed"  # the search runs again
         return response
     if message:
         flash(message, kind)
@@ -74,6 +79,18 @@ def appointments():
     return polled("admin/appointments/page.html", "admin/appointments/_live.html",
                   f"{arrival.reception_tag(current_user.hall)}-{adviser_id or 0}",
                   lambda: _context(adviser_id))
+
+
+@bp.get("/appointments/find")
+@roles_required(*DESK)
+def appointments_find():
+    if not wants_fragment():
+        return redirect(url_for("admin.appointments", q=request.args.get("q")))
+    hall = current_user.hall
+    query = request.args.get("q", "")
+    return render_template("admin/appointments/_find.html", hall=hall, query=query,
+                           found=arrival.find_bookings(hall, query), move_options=arrival.move_options,
+                           adviser_names=arrival.adviser_names(hall))
 
 
 @bp.get("/appointments/book")

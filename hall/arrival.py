@@ -253,6 +253,27 @@ def reception_view(hall: Hall, adviser_id: int | None = None, at: datetime | Non
                          read_only=adviser_id is not None)
 
 
+FIND_LIMIT = 20
+
+
+def find_bookings(hall: Hall, query: str | None, at: datetime | None = None) -> list[Appointment] | None:
+    """Reception's search, for a resident who phones to cancel or move: open bookings from today
+    on whose mobile number is the query (11 digits) or ends with it (the last 4), or whose
+    check-in code it is (6 digits). None when the query is none of these."""
+    digits = "".join(ch for ch in (query or "") if ch.isdigit())
+    if len(digits) not in (4, 6, 11):
+        return None
+    found = select(Appointment).where(Appointment.hall_id == hall.id, Appointment.status == A.booked,
+                                      Appointment.starts_at >= clock.start_of_day(hall, at))
+    if len(digits) == 11:
+        found = found.where(Appointment.phone == digits)
+    elif len(digits) == 4:
+        found = found.where(Appointment.phone.endswith(digits, autoescape=True))
+    else:
+        found = found.where(Appointment.short_code == digits)
+    return list(db.session.scalars(found.order_by(Appointment.starts_at, Appointment.id).limit(FIND_LIMIT)))
+
+
 def reception_tag(hall: Hall) -> str:
     """Changes with the queue (bookings and check-ins bump it) and once a minute, when a booking
     may pass its grace period."""

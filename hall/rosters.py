@@ -11,7 +11,6 @@ Lookups take the member of staff and answer NotFound for another hall's rows.
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Iterable, Mapping
@@ -27,7 +26,7 @@ from .models import (
     Adviser, AdviserKind, ClosedDay, Counter, ExceptionKind, Hall, Role, Service, Shift,
     ShiftException, User,
 )
-from .settings import SettingsInvalid
+from .settings import SettingsInvalid, parse_time
 
 NAME_MAX = 40
 INTRO_MAX = 500
@@ -37,7 +36,6 @@ PHOTO_MAX_BYTES = 2 * 1024 * 1024
 PHOTO_MAX_PIXELS = 40_000_000  # refuse a decompression bomb before decoding it
 PHOTO_MAX_SIDE = 1200           # stored at most this wide or high: plenty for a kiosk card
 PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
-_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
 class RosterInvalid(SettingsInvalid):
@@ -51,8 +49,7 @@ def _text(values: Mapping, name: str) -> str:
 
 
 def _time(raw) -> time | None:
-    match = _TIME.fullmatch(str(raw or "").strip())
-    return time(int(match.group(1)), int(match.group(2))) if match else None
+    return parse_time(raw, seconds=False)  # a roster is in whole minutes
 
 
 def _day(raw) -> date | None:

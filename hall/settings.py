@@ -41,9 +41,11 @@ class SettingsInvalid(Invalid):
         super().__init__(_l("Please correct the marked fields. Nothing was saved."))
 
 
-def _time(raw: str | None) -> time | None:
-    match = _TIME.fullmatch((raw or "").strip())
-    if not match:
+def parse_time(raw, *, seconds: bool = True) -> time | None:
+    """A wall-clock time typed in a form, 08:30 (or 23:59:59 where seconds are allowed); None
+    when it is not one."""
+    match = _TIME.fullmatch(str(raw or "").strip())
+    if not match or (match.group(3) and not seconds):
         return None
     hour, minute, second = match.groups()
     return time(int(hour), int(minute), int(second or 0))
@@ -123,7 +125,7 @@ def clean(values: Mapping, services=()) -> dict:
         errors["notice"] = _l("The notice can have at most %(n)s characters.", n=NOTICE_MAX)
     cleaned["notice"] = notice
 
-    opens, closes = _time(values.get("opens_at")), _time(values.get("closes_at"))
+    opens, closes = parse_time(values.get("opens_at")), parse_time(values.get("closes_at"))
     if opens is None:
         errors["opens_at"] = _l("Please enter a time such as 08:30.")
     if closes is None:

@@ -13,16 +13,13 @@ from __future__ import annotations
 import secrets
 
 from flask import redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
-from markupsafe import Markup
 
 from hall import arrival, queue
 from hall.errors import HallError, NotFound
 from hall.extensions import db
-from hall.links import public_url, qr_svg
 
 from . import bp
-from .views import AUTOPRINT, JUST_TAKEN, kiosk_page
+from .views import JUST_TAKEN, kiosk_page, ticket_print
 
 
 def _screen(hall_slug: str, *, error: str | None = None, late=None, status: int = 200, mode: str = "scan"):
@@ -77,9 +74,4 @@ def arrive_code(hall):
 @kiosk_page
 def arrival_ticket(hall, token):
     found = arrival.ticket_screen(hall, token)
-    first_showing = session.pop(JUST_TAKEN, None) == token
-    autoprint = bool(session.get(AUTOPRINT)) and first_showing
-    phone_url = public_url("kiosk.phone", token=token)
-    qr = Markup(str(qr_svg(phone_url, label=_("Scan to follow the queue"))).replace(' id="qr-path"', ""))
-    return render_template("kiosk/arrival/ticket.html", screen=found.screen, arrival=found,
-                           autoprint=autoprint, qr=qr)
+    return render_template("kiosk/arrival/ticket.html", screen=found.screen, arrival=found, **ticket_print(token))

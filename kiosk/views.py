@@ -119,14 +119,17 @@ def take(hall, code):
     return redirect(url_for("kiosk.ticket", hall=hall, token=ticket.token), 303)
 
 
+def ticket_print(token: str) -> dict:
+    """What a ticket screen needs to print: whether this kiosk prints it by itself (only on the
+    ticket's first showing, never again on a reload), and the QR code of its phone page (shown
+    on screen and on the print-out: no duplicate id in the page)."""
+    first_showing = session.pop(JUST_TAKEN, None) == token
+    phone_url = public_url("kiosk.phone", token=token)
+    return {"autoprint": bool(session.get(AUTOPRINT)) and first_showing,
+            "qr": Markup(str(qr_svg(phone_url, label=_("Scan to follow the queue"))).replace(' id="qr-path"', ""))}
+
+
 @bp.get("/k/<hall>/ticket/<token>")
 @kiosk_page
 def ticket(hall, token):
-    screen = kiosk_flow.ticket(hall, token)
-    # Print by itself only on the ticket's first showing, never again on a reload.
-    first_showing = session.pop(JUST_TAKEN, None) == token
-    autoprint = bool(session.get(AUTOPRINT)) and first_showing
-    phone_url = public_url("kiosk.phone", token=token)
-    # The code is shown on screen and on the print-out: no duplicate id in the page.
-    qr = Markup(str(qr_svg(phone_url, label=_("Scan to follow the queue"))).replace(' id="qr-path"', ""))
-    return render_template("kiosk/ticket.html", screen=screen, autoprint=autoprint, qr=qr)
+    return render_template("kiosk/ticket.html", screen=kiosk_flow.ticket(hall, token), **ticket_print(token))

@@ -157,6 +157,19 @@ def test_reception_page_checks_in_and_books(browser, live_server, app):
         page.fill("#book-name", "孙七")
         page.locator("#book-submit").click()
         expect(page.locator("[data-testid=check-in-code]")).to_have_text(re.compile(r"^\d{6}$"))
+        # A resident phones to cancel tomorrow's booking: found by the last 4 digits, cancelled
+        # with a reason, and the search, run again by itself, no longer lists it.
+        page.fill("#find-q", "7777")
+        page.locator("#find-form button[type=submit]").click()
+        hit = page.locator(f"#find-panel li[data-appointment='{stranded_id}']")
+        expect(hit).to_contain_text("赵六")
+        hit.locator("summary", has_text="取消").click()
+        hit.locator(f"#find-reason-{stranded_id}").fill("群众来电取消")
+        hit.locator("button.danger").click()
+        expect(page.locator("#flash")).to_contain_text("已取消")
+        expect(hit).to_have_count(0)
+        expect(page.locator("#find-panel")).to_contain_text("没有找到未办理的预约")
+        expect(page.locator(f"#stranded [data-appointment='{stranded_id}']")).to_have_count(0)
         assert page.evaluate("document.documentElement.scrollWidth") <= DESK["width"]
         page.screenshot(path=str(SHOTS / "admin-appointments-1366.png"), full_page=True)
     finally:

@@ -221,3 +221,20 @@ def test_two_check_ins_of_one_appointment_at_once_give_one_ticket(hall_setup, cl
 def fresh_appointment(appointment) -> Appointment:
     db.session.expire_all()
     return db.session.get(Appointment, appointment.id)
+
+
+def test_reception_finds_open_bookings_from_today_by_mobile_last_four_or_code(hall_setup, clock_at):
+    s = hall_setup
+
+    def book_at(days, hour, phone):
+        start = local(s.hall, DAY + timedelta(days=days), hour, 0)
+        return booking.book(s.hall, s.service, start, phone=phone, at=start - timedelta(days=1)).appointment
+    yesterday, today, later = book_at(-1, 10, "13812345678"), book_at(0, 15, "13812345678"), book_at(2, 10, "13900005678")
+
+    assert arrival.find_bookings(s.hall, "138 1234 5678") == [today]  # spaces as a receptionist types them
+    assert arrival.find_bookings(s.hall, "5678") == [today, later], "by time; yesterday's is over"
+    assert arrival.find_bookings(s.hall, later.short_code) == [later]
+    assert arrival.find_bookings(s.hall, "%678") is None and arrival.find_bookings(s.hall, "12") is None
+    booking.cancel(later)
+    assert arrival.find_bookings(s.hall, "5678") == [today]
+    assert yesterday not in arrival.find_bookings(s.hall, "13812345678")

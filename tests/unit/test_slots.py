@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from appointment_data import MONDAY, NOW, adviser, bookable
@@ -15,6 +15,7 @@ from hall import slots
 from hall.errors import NotFound
 from hall.extensions import db
 from hall.models import Appointment, ClosedDay, ExceptionKind, ShiftException
+from sqlalchemy import func, select
 from hall.setup import create_service
 
 UTC = timezone.utc
@@ -207,3 +208,53 @@ def test_on_duty_today_lists_who_sits_where(demo, service):
     assert [(d.adviser.name, d.start.astimezone(slots.clock.zone(demo)).time()) for d in today] == [
         ("王调解员", time(9)), ("王调解员", time(14))]
     assert today[0].counter_id == demo.counters[2].id
+
+
+# ---- a hall's slots, as properties -------------------------------------------------------
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), minutes=st.sampled_from([15, 20, 30, 60]), capacity=st.integers(1, 3),
+       notice=st.integers(0, 3 * 24 * 60), ahead=st.integers(1, 14), after=st.integers(0, 6 * 24 * 60))
+def test_offered_slots_keep_to_the_window_and_have_a_seat_and_every_free_one_is_offered(
+        demo, service, data, minutes, capacity, notice, ahead, after):
+    """Whatever the slot length, seats, bookings, notice, window and moment: every slot offered
+    starts after the minimum notice, on a day inside the window, with a seat left; every slot
+    with a seat left inside the window is offered; and all of them are UTC instants whose wall
+    clock in Shanghai (UTC+8 all year) is the roster's."""
+    if not getattr(service, "_person", None):
+        service._person = adviser(demo, service, ranges=[(d, time(9), time(11, 30)) for d in (1, 2, 3, 4, 5)]
+                                  + [(d, time(14), time(17)) for d in (1, 3)])
+    person = service._person
+    service.slot_minutes, service.slot_capacity = minutes, capacity
+    demo.booking_notice_minutes, demo.booking_days_ahead = min(notice, ahead * 24 * 60 - 1), ahead
+    moment = NOW + timedelta(minutes=after)
+    everything = slots.slots(demo, service, MONDAY, MONDAY + timedelta(days=21), at=moment, window=False,
+                             include_full=True)
+    chosen = data.draw(st.lists(st.sampled_from(everything), max_size=8, unique=True)) if everything else []
+    try:
+        for number, slot in enumerate(chosen):
+            for seat in range(1, data.draw(st.integers(1, capacity)) + 1):
+                db.session.add(Appointment(hall_id=demo.id, service_id=service.id, adviser_id=person.id,
+                                           starts_at=slot.start, ends_at=slot.end, seat=seat, phone="13812345678",
+                                           token=f"p{number}s{seat}".ljust(22, "x"), short_code="123456"))
+        db.session.flush()
+        window = slots.booking_window(demo, moment)
+        offered = slots.slots(demo, service, MONDAY, MONDAY + timedelta(days=21), at=moment)
+        zone = slots.clock.zone(demo)
+
+        for slot in offered:
+            assert slot.start >= moment + timedelta(minutes=demo.booking_notice_minutes)
+            assert window.first_day <= slot.start.astimezone(zone).date() <= window.last_day
+            assert 1 <= slot.free and slot.booked + slot.free == capacity, "never over capacity"
+            assert slot.start.utcoffset() == timedelta(0) and slot.start.astimezone(zone).utcoffset() == timedelta(hours=8)
+            wall = slot.start.astimezone(zone).time()
+            assert time(9) <= wall < time(11, 30) or time(14) <= wall < time(17)
+        booked = {(s.start, s.adviser_id): n for s in chosen
+                  for n in [db.session.scalar(select(func.count()).select_from(Appointment)
+                                              .where(Appointment.starts_at == s.start))]}
+        should = [s for s in everything if window.holds(s.start)
+                  and s.start.astimezone(zone).date() <= window.last_day
+                  and booked.get((s.start, s.adviser_id), 0) < capacity]
+        assert [(s.start, s.adviser_id) for s in offered] == [(s.start, s.adviser_id) for s in should]
+    finally:
+        db.session.rollback()

@@ -55,6 +55,7 @@ ALLOWED: dict[str, set[str] | str] = {
     "admin.roster_week": {ADMIN},
     "admin.appointments": STAFF,  # a mediator sees their own adviser's list; 403 if not linked
     "admin.appointments_book_form": {ADMIN, RECEPTION},
+    "admin.appointments_find": {ADMIN, RECEPTION},
     "admin.appointments_book": {ADMIN, RECEPTION},
     "admin.appointments_check_in": {ADMIN, RECEPTION},
     "admin.appointments_cancel": {ADMIN, RECEPTION},

@@ -298,3 +298,42 @@ def test_the_console_marks_appointment_tickets_with_their_slot(s, clock_at, desk
     assert ticket.display_number in first.split("</tr>", 1)[0]
     assert "Appointment 10:00" in first.split("</tr>", 1)[0]
     assert walk.display_number in rows and rows.count("Appointment 10:00") == 1
+
+
+# ---- finding a booking for a resident on the phone ------------------------------------------
+
+def test_find_a_booking_by_mobile_last_four_or_code_and_cancel_it_from_the_results(s, clock_at, desk):
+    later = book(s, 10, day=DAY + timedelta(days=3))                       # a later day: not on today's list
+    today = book(s, 11, phone="13900001111")
+    gone = book(s, 14, day=DAY + timedelta(days=1))
+    booking.cancel(gone)  # by the resident
+
+    def found(q):
+        page = desk.get(f"/admin/appointments/find?q={q}", headers=HX)
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert 'id="find-panel"' in html and "<html" not in html
+        return html
+
+    html = found("13812345678")
+    assert f'data-appointment="{later.id}"' in html and f'data-appointment="{today.id}"' not in html
+    assert f'data-appointment="{gone.id}"' not in html, "cancelled bookings are not offered"
+    assert f'data-appointment="{today.id}"' in found("1111") and f'data-appointment="{later.id}"' not in found("1111")
+    assert f'data-appointment="{later.id}"' in found(later.short_code)
+    assert "No open booking matches." in found("0000")
+    assert "Please enter 11 digits" in found("12")
+    # without htmx: the page itself, with the results
+    page = desk.get("/admin/appointments/find?q=5678", follow_redirects=True).get_data(as_text=True)
+    assert f'data-appointment="{later.id}"' in page and 'id="appointments-live"' in page
+
+    response = desk.post(f"/admin/appointments/{later.id}/cancel", data={"reason": "群众来电取消"}, headers=HX)
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "appointments-changed"
+    assert fresh(later).status == A.cancelled and fresh(later).cancel_reason == "群众来电取消"
+    assert f'data-appointment="{later.id}"' not in found("5678"), "the search, run again, no longer lists it"
+
+
+def test_a_failed_action_does_not_refresh_the_search(s, clock_at, desk):
+    later = book(s, 10, day=DAY + timedelta(days=3))
+    response = desk.post(f"/admin/appointments/{later.id}/cancel", data={"reason": ""}, headers=HX)
+    assert response.status_code >= 400 and "HX-Trigger" not in response.headers
+    assert fresh(later).status == A.booked
