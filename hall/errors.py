@@ -23,6 +23,14 @@ class Invalid(HallError):
     message = _l("Please check what you entered.")
 
 
+class FieldsInvalid(Invalid):
+    """Several fields of a form may be wrong at once: errors maps a field name to its message."""
+
+    def __init__(self, errors: dict, message=None):
+        self.errors = errors
+        super().__init__(message or _l("Please correct the marked fields. Nothing was saved."))
+
+
 class HallClosed(HallError):
     message = _l("The hall is closed now. Please come back during opening hours.")
 
@@ -37,3 +45,8 @@ class WrongState(HallError):
 
 class AlreadyRated(HallError):
     message = _l("This visit has already been rated. Thank you!")
+
+
+class Forbidden(HallError):
+    status = 403
+    message = _l("You may not open this.")

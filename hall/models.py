@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timezone
 
 from flask_login import UserMixin
 from sqlalchemy import (
-    Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary, String, Table, Column, Text,
+    JSON, Boolean, Date, DateTime, Enum, ForeignKey, Index, Integer, LargeBinary, String, Table, Column, Text,
     Time, UniqueConstraint, CheckConstraint, false,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
@@ -89,6 +89,10 @@ class Hall(db.Model):
     # nobody checked in for becomes a no-show.
     checkin_early_minutes: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     checkin_grace_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    # Cases: numbered CODE-YEAR-0001 (empty: the slug in capitals); a step open longer than its
+    # limit in days is overdue ({"intake": 1, …}; a step not named takes hall.cases.STEP_DAYS).
+    case_code: Mapped[str] = mapped_column(String(12), default="", server_default="")
+    case_step_days: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     services: Mapped[list[Service]] = relationship(back_populates="hall", order_by="Service.position")
     counters: Mapped[list[Counter]] = relationship(back_populates="hall", order_by="Counter.number")
@@ -392,3 +396,216 @@ class Appointment(db.Model):
     adviser: Mapped[Adviser] = relationship()
     counter: Mapped[Counter | None] = relationship()
     ticket: Mapped[Ticket | None] = relationship()
+
+
+# ---- cases: the six-step closed loop, residents' reports, the audit log ----------------------
+
+class CaseStep(str, enum.Enum):
+    """The six steps of the closed loop (小区说事亭), in order."""
+    intake = "intake"                # 开放说事
+    sorted = "sorted"                # 分类理事
+    deliberating = "deliberating"    # 多方议事
+    acting = "acting"                # 党群办事
+    following_up = "following_up"    # 跟踪督事
+    rated = "rated"                  # 群众评事
+
+
+CASE_STEPS: tuple[CaseStep, ...] = tuple(CaseStep)
+
+
+class CaseOutcome(str, enum.Enum):
+    success = "success"        # 调解成功
+    failed = "failed"          # 调解不成 (the other channels told)
+    withdrawn = "withdrawn"    # 撤回
+    referred = "referred"      # 转办
+    declined = "declined"      # 不予受理 at 分类理事 (the reason and the other channels told)
+    answered = "answered"      # 已答复: an inquiry or a suggestion answered
+
+
+class CaseSource(str, enum.Enum):
+    visit = "visit"            # a finished visit (ticket)
+    appointment = "appointment"
+    kiosk = "kiosk"            # a resident's own report at the kiosk
+    phone = "phone"            # … or on the phone page
+    staff = "staff"            # entered by staff
+    police = "police"          # referred by 公安
+    court = "court"            # … by 法院
+    government = "government"  # … by 政府
+
+
+class CaseKind(str, enum.Enum):
+    dispute = "dispute"        # 矛盾纠纷
+    petition = "petition"      # 信访
+    complaint = "complaint"    # 投诉
+    inquiry = "inquiry"        # 咨询
+    suggestion = "suggestion"  # 建议
+
+
+class PartyRole(str, enum.Enum):
+    applicant = "applicant"    # 申请人
+    respondent = "respondent"  # 被申请人
+    other = "other"            # 其他
+
+
+class CaseSequence(db.Model):
+    """The last case number given per hall and year: numbers are never reused."""
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Case(db.Model):
+    """事项: a dispute, petition, complaint, inquiry or suggestion followed to its end."""
+    __table_args__ = (
+        UniqueConstraint("hall_id", "year", "sequence"),
+        Index("ix_case_desk", "hall_id", "closed_at", "step"),
+        Index("ix_case_handler", "handler_id", "closed_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))
+    number: Mapped[str] = mapped_column(String(40), unique=True)  # DEMO-2026-0042
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(43), unique=True)  # the resident's page, 128 random bits
+    source: Mapped[CaseSource] = mapped_column(_enum(CaseSource, "case_source"))
+    kind: Mapped[CaseKind] = mapped_column(_enum(CaseKind, "case_kind"), default=CaseKind.dispute)
+    category: Mapped[str] = mapped_column(String(20), default="other")
+    title: Mapped[str] = mapped_column(String(120), default="")
+    facts: Mapped[str] = mapped_column(Text, default="")
+    step: Mapped[CaseStep] = mapped_column(_enum(CaseStep, "case_step"), default=CaseStep.intake)
+    step_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # for "overdue"
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where it came from.
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), nullable=True, unique=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"), nullable=True, unique=True)
+    # How it ended.
+    outcome: Mapped[CaseOutcome | None] = mapped_column(_enum(CaseOutcome, "case_outcome"), nullable=True)
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    other_channels: Mapped[str] = mapped_column(Text, default="")  # 诉讼, 仲裁, 行政复议 … told to the resident
+    # The agreement (调解协议书, People's Mediation Law art. 29).
+    disputed_matters: Mapped[str] = mapped_column(Text, default="")   # 纠纷的主要事实、争议事项
+    responsibilities: Mapped[str] = mapped_column(Text, default="")   # 各方当事人的责任
+    agreement_terms: Mapped[str] = mapped_column(Text, default="")    # 达成协议的内容
+    performance: Mapped[str] = mapped_column(Text, default="")        # 履行方式、期限
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The resident's rating (群众评事).
+    rating: Mapped[Rating | None] = mapped_column(_enum(Rating, "rating"), nullable=True)
+    rating_comment: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    hall: Mapped[Hall] = relationship()
+    handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    ticket: Mapped[Ticket | None] = relationship()
+    appointment: Mapped[Appointment | None] = relationship()
+    parties: Mapped[list[CaseParty]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseParty.position")
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.id")
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="FollowUp.id")
+    submission: Mapped[Submission | None] = relationship(back_populates="case")
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class CaseParty(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    role: Mapped[PartyRole] = mapped_column(_enum(PartyRole, "party_role"), default=PartyRole.applicant)
+    name: Mapped[str] = mapped_column(String(60), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    id_number: Mapped[str] = mapped_column(String(20), default="")  # 身份证号, optional
+    address: Mapped[str] = mapped_column(String(200), default="")
+
+    case: Mapped[Case] = relationship(back_populates="parties")
+
+
+class CaseEvent(db.Model):
+    """The timeline: every action on a case (who, when, what), in the step it belongs to. A
+    public entry is shown on the resident's page (replies staff chose to publish, the
+    resident's own remarks, the moves)."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)  # None: the resident
+    step: Mapped[CaseStep] = mapped_column(_enum(CaseStep, "case_step"))
+    # opened, sorted, declined, session, outcome, agreement, follow_up, rated, closed, moved,
+    # reassigned, note, reply, remark, withdrawn
+    action: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    user: Mapped[User | None] = relationship()
+
+
+class FollowUp(db.Model):
+    """回访: a visit or call after the agreement: is it being honoured, is the resident content."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    method: Mapped[str] = mapped_column(String(20), default="call")  # call, visit
+    honoured: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # the agreement carried out?
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case] = relationship(back_populates="follow_ups")
+    user: Mapped[User | None] = relationship()
+
+
+class SubmissionKind(str, enum.Enum):
+    complaint = "complaint"    # 我要投诉
+    inquiry = "inquiry"        # 我要咨询
+    suggestion = "suggestion"  # 我要建议
+
+
+class Submission(db.Model):
+    """A resident's own report from the kiosk, the phone page or the API: it opens a case."""
+    __table_args__ = (UniqueConstraint("hall_id", "request_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), unique=True)
+    kind: Mapped[SubmissionKind] = mapped_column(_enum(SubmissionKind, "submission_kind"))
+    channel: Mapped[str] = mapped_column(String(20), default="kiosk")  # kiosk, phone, api
+    token: Mapped[str] = mapped_column(String(43), unique=True)  # 我的上报, 128 random bits
+    request_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="submission")
+    photos: Mapped[list[CasePhoto]] = relationship(back_populates="submission", order_by="CasePhoto.id")
+
+
+class CasePhoto(db.Model):
+    """A photo of a report: checked by its content, re-encoded without metadata (no location)."""
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"), nullable=True)
+    token: Mapped[str] = mapped_column(String(43), unique=True)
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    content_type: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission | None] = relationship(back_populates="photos")
+
+
+class AuditEntry(db.Model):
+    """Who did or saw what, when: every move of a case and every view of its personal data."""
+    __table_args__ = (Index("ix_audit_hall_at", "hall_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(40))  # case.open, case.move, case.view_personal, …
+    detail: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(String(64), default="")  # the client's IP address
+
+    user: Mapped[User | None] = relationship()
+    case: Mapped[Case | None] = relationship()

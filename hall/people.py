@@ -32,3 +32,40 @@ def mask_name(name: str | None) -> str:
     if not name:
         return ""
     return name[0] + "*" * max(len(name) - 1, 1)
+
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+
+
+def clean_id_number(raw: str | None) -> str:
+    """A resident identity card number (18 characters, GB 11643 check digit), or "" when none was
+    given; Invalid otherwise."""
+    text = re.sub(r"\s", "", raw or "").upper()
+    if not text:
+        return ""
+    if not re.fullmatch(r"\d{17}[\dX]", text) or \
+            ID_CHECK[sum(int(d) * w for d, w in zip(text, ID_WEIGHTS)) % 11] != text[-1]:
+        raise Invalid(_l("Please enter the 18-character identity card number."))
+    return text
+
+
+def mask_id_number(number: str | None) -> str:
+    """330102********1234: the region and the last four only."""
+    if not number:
+        return ""
+    return number[:6] + "*" * max(len(number) - 10, 2) + number[-4:] if len(number) > 10 else "****"
+
+
+def clean_contact_phone(raw: str | None) -> str:
+    """A party's phone: a mainland mobile, or a landline such as 0571-88888888; "" when none."""
+    text = re.sub(r"\s", "", raw or "")
+    if not text:
+        return ""
+    if text.startswith("+86"):
+        text = text[3:]
+    if MOBILE.fullmatch(text.replace("-", "")):
+        return text.replace("-", "")
+    if re.fullmatch(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?", text):
+        return text
+    raise Invalid(_l("Please enter a mobile number or a landline number with its area code."))

@@ -15,7 +15,7 @@ import limits
 from flask_babel import lazy_gettext as _l
 from . import queue
 
-from .errors import Invalid
+from .errors import FieldsInvalid
 from .extensions import db
 from .models import Hall, Service
 
@@ -33,12 +33,8 @@ NOTICE_MAX = 500
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?")
 
 
-class SettingsInvalid(Invalid):
+class SettingsInvalid(FieldsInvalid):
     """Several fields may be wrong at once: errors maps a field name to its message."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__(_l("Please correct the marked fields. Nothing was saved."))
 
 
 def parse_time(raw, *, seconds: bool = True) -> time | None:
