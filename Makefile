@@ -8,7 +8,7 @@
 #   make bench   the benchmarks (figures, not pass/fail): see docs/benchmarks.md
 #
 # Settings (environment or `make run PORT=8000`): PORT, HOST, WORKERS, THREADS, DATABASE_URL,
-# SECRET_KEY, PUBLIC_BASE_URL, RATELIMIT_STORAGE_URI; PYTEST_ARGS for `make test`.
+# SECRET_KEY, PUBLIC_BASE_URL, RATELIMIT_STORAGE_URI; PYTEST_ARGS and TEST_WORKERS for `make test`.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -23,6 +23,9 @@ HOST ?= 127.0.0.1
 WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
 THREADS ?= 1
 PYTEST_ARGS ?=
+# The suite runs in this many pytest-xdist processes (each with its own databases and servers):
+# the browser tests spend much of their time waiting, so two cores carry more than two.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 GUNICORN_FLAGS = --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) \
                  --access-logfile - --graceful-timeout 10
 
@@ -62,7 +65,7 @@ dev: system-deps setup database
 	exec $(FLASK) run --debug --host $(HOST) --port $(PORT)
 
 test: system-deps-test setup
-	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: setup
 	@scripts/system-deps.sh bench

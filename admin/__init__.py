@@ -6,3 +6,5 @@ bp = Blueprint("admin", __name__)
 
 from . import auth, console, rosters, settings  # noqa: E402,F401
 from . import appointments, poster  # noqa: E402,F401
+from . import cases  # noqa: E402,F401
+from . import documents  # noqa: E402,F401

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from hall import arrival, desk, queue
+from hall import arrival, cases, desk, queue
 from hall.errors import HallError
 from hall.web import polled, wants_fragment
 
@@ -33,7 +33,9 @@ def kiosk_ticket_url(ticket) -> str | None:
 
 def _context(counter, **extra) -> dict:
     view = desk.console_view(counter)
-    return {"view": view, "counter": counter, "hall": counter.hall,
+    finished = cases.recent_visits(counter)  # the visits just finished here: open one as a case
+    return {"view": view, "counter": counter, "hall": counter.hall, "finished": finished,
+            "case_of": cases.cases_for_tickets(t.id for t in view.active + finished),
             "appointments": arrival.appointments_for_tickets(view.waiting + view.active),
             "poll_seconds": current_app.config.get("CONSOLE_POLL_SECONDS", 2),
             "kiosk_ticket_url": kiosk_ticket_url, "request_key": secrets.token_hex(16), **extra}

@@ -1,17 +1,18 @@
 """The hall administrator's settings: name, notice, hours, kiosk idle times, the API ticket
-limit, appointments (booking window, check-in times, which services take them), and pausing a
-service."""
+limit, appointments (booking window, check-in times, which services take them), cases (the
+numbers' code, each step's limit in days), and pausing a service."""
 from __future__ import annotations
 
 from flask import flash, get_flashed_messages, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from hall import desk
+from hall import clock, desk
 from hall import settings as hall_settings
 from hall.auth import roles_required
 from hall.i18n import service_name
-from hall.models import Role
+from hall.cases import STEP_DAYS, STEP_LABELS, format_number, step_days
+from hall.models import CASE_STEPS, Role
 from hall.web import wants_fragment
 
 from . import bp
@@ -31,7 +32,10 @@ def _form_values(hall, services) -> dict:
         "api_ticket_limit": hall.api_ticket_limit,
         "booking_notice_minutes": hall.booking_notice_minutes, "booking_days_ahead": hall.booking_days_ahead,
         "checkin_early_minutes": hall.checkin_early_minutes, "checkin_grace_minutes": hall.checkin_grace_minutes,
+        "case_code": hall.case_code or "",
     }
+    for step in CASE_STEPS:
+        values[hall_settings.step_field(step)] = step_days(hall, step)
     for service in services:
         for name in ("slot_minutes", "slot_capacity"):
             values[hall_settings.service_field(service, name)] = getattr(service, name)
@@ -45,6 +49,9 @@ def _form_values(hall, services) -> dict:
 def settings():
     hall = current_user.hall
     services = desk.services(hall)
+    cases_form = {"steps": CASE_STEPS, "step_labels": STEP_LABELS, "step_defaults": STEP_DAYS,
+                  "step_field": hall_settings.step_field,
+                  "case_example": format_number(hall, clock.local(hall).year, 1)}
     if request.method == "POST":
         values = request.form.to_dict()
         values["weekdays"] = request.form.getlist("weekdays")
@@ -53,12 +60,12 @@ def settings():
         except hall_settings.SettingsInvalid as error:
             return render_template("admin/settings.html", hall=hall, values=values, errors=error.errors,
                                    messages=[("error", str(error.message))], services=services,
-                                   service_field=hall_settings.service_field), 422
+                                   service_field=hall_settings.service_field, **cases_form), 422
         flash(_("Settings saved."), "ok")
         return redirect(url_for("admin.settings"), 303)
     return render_template("admin/settings.html", hall=hall, values=_form_values(hall, services), errors={},
                            messages=get_flashed_messages(with_categories=True), services=services,
-                           service_field=hall_settings.service_field)
+                           service_field=hall_settings.service_field, **cases_form)
 
 
 def _pause(service_id: int, paused: bool):

@@ -28,6 +28,11 @@ def _nullable(schema: dict) -> dict:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+SUBMISSION_KINDS = ("complaint", "inquiry", "suggestion")
+CASE_STEPS = ("intake", "sorted", "deliberating", "acting", "following_up", "rated")
+CATEGORY_CODES = ("family", "neighbour", "housing", "contract", "business", "damages", "land", "demolition",
+                  "pollution", "labour", "consumer", "medical", "traffic", "property", "cityscape", "other")
+
 TIME = {"type": "string", "format": "date-time",
         "description": "ISO 8601 in the hall's local time, with its UTC offset (2025-11-26T09:05:00+08:00)."}
 
@@ -196,6 +201,77 @@ SCHEMAS = {
             "ticket": {"type": ["string", "null"], "description": "The ticket number once checked in."},
         },
     },
+    "SubmissionRequest": {
+        "type": "object",
+        "required": ["kind", "category", "description"],
+        "description": "A resident's own report. Other keys are ignored.",
+        "properties": {
+            "kind": {"type": "string", "enum": list(SUBMISSION_KINDS), "examples": ["complaint"],
+                     "description": "complaint (我要投诉), inquiry (我要咨询) or suggestion (我要建议)."},
+            "category": {"type": "string", "enum": list(CATEGORY_CODES), "examples": ["neighbour"],
+                         "description": "A dispute category, as in people's-mediation statistics."},
+            "description": {"type": "string", "minLength": 1, "maxLength": 1000,
+                            "examples": ["楼上漏水，天花板发霉。"], "description": "What happened, what is wanted."},
+            "name": {"type": ["string", "null"], "maxLength": 40,
+                     "description": "Optional. Never shown by the API or on public pages."},
+            "phone": {"type": ["string", "null"], "examples": ["13812345678"],
+                      "description": "Optional mainland mobile number, so that the staff can call back. Never "
+                                     "shown by the API or on public pages."},
+            "request_key": {"type": ["string", "null"], "pattern": "^[\\x21-\\x7e]{8,64}$",
+                            "description": "Idempotency key, as for tickets: the same key again (to the same "
+                                           "hall) answers 200 with the report the first request made."},
+        },
+    },
+    "TimelineEntry": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["at", "step", "action", "title", "text"],
+        "properties": {
+            "at": TIME,
+            "step": {"type": "string", "enum": list(CASE_STEPS), "description": "The step it belongs to."},
+            "action": {"type": "string", "examples": ["opened", "moved", "reply", "remark", "outcome", "rated"],
+                       "description": "opened, moved (to `step`), reply (from the hall), remark (the resident's), "
+                                      "outcome, declined, withdrawn, rated, closed."},
+            "title": {"type": "string", "description": "What happened, in the reader's language."},
+            "text": {"type": "string", "description": "The reply, remark or note; mobile and identity numbers "
+                                                      "in it are masked. May be empty."},
+        },
+    },
+    "Submission": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "A report as the holder of its token may see it: never a name or a phone number.",
+        "required": ["token", "case_number", "status_url", "hall", "kind", "category", "category_name", "step",
+                     "step_name", "status", "outcome", "rating", "photos", "submitted_at", "closed_at", "timeline"],
+        "properties": {
+            "token": {"type": "string", "pattern": "^[A-Za-z0-9_-]{22,43}$",
+                      "description": "Random (128 bits): the report's page (我的上报) and this API. Keep it private."},
+            "case_number": {"type": "string", "pattern": "^[A-Z0-9-]+-[0-9]{4}-[0-9]{4,}$",
+                            "examples": ["DEMO-2026-0042"], "description": "The reference number (受理编号)."},
+            "status_url": {"type": "string", "format": "uri", "description": "The report's page (its QR code)."},
+            "hall": _ref("HallRef"),
+            "kind": {"type": "string", "enum": list(SUBMISSION_KINDS)},
+            "category": {"type": "string", "enum": list(CATEGORY_CODES)},
+            "category_name": {"type": "string", "description": "The category in the reader's language."},
+            "step": {"type": "string", "enum": list(CASE_STEPS),
+                     "description": "Where it stands in the six steps: intake (开放说事), sorted (分类理事), "
+                                    "deliberating (多方议事), acting (党群办事), following_up (跟踪督事), "
+                                    "rated (群众评事)."},
+            "step_name": {"type": "string", "description": "The step in the reader's language."},
+            "status": {"type": "string", "enum": ["open", "closed"]},
+            "outcome": {"type": ["string", "null"],
+                        "enum": ["success", "failed", "withdrawn", "referred", "declined", "answered", None],
+                        "description": "How it ended; null while nobody has recorded it."},
+            "rating": {"type": ["string", "null"], "enum": ["satisfied", "fairly_satisfied", "dissatisfied", None],
+                       "description": "The resident's rating, given on the report's page at the last step."},
+            "photos": {"type": "integer", "minimum": 0, "maximum": 3},
+            "submitted_at": TIME,
+            "closed_at": _nullable(TIME),
+            "timeline": {"type": "array", "items": _ref("TimelineEntry"),
+                         "description": "The public timeline, newest first: the moves, the replies the hall "
+                                        "published, the resident's remarks."},
+        },
+    },
     "BoardCall": {
         "type": "object",
         "additionalProperties": False,
@@ -250,7 +326,8 @@ RESPONSES = {
     "TooLarge": _json(_ref("Error"), "The body is larger than the server accepts (64 KiB)."),
     "NotJSON": _json(_ref("Error"), "The body is not JSON (Content-Type must be application/json)."),
     "Invalid": _json(_ref("Error"), "The JSON has the wrong shape: a missing service, a wrong type, "
-                                    "a phone number that is not a mobile number, a bad request_key."),
+                                    "a phone number that is not a mobile number, a bad request_key; for a report "
+                                    "also an unknown kind or category, or an empty or too long description."),
     "TooMany": _json(_ref("Error"), "This address took too many tickets in this hall; the limit is the "
                                     "hall's own setting.", _headers("Retry-After", *RATE)),
     "Taken": _json(_ref("SlotTaken"), "The seat was just taken (or the slot is full): the nearest free "
@@ -406,6 +483,38 @@ PATHS = {
             },
         },
     },
+    "/halls/{hall}/submissions": {
+        "parameters": _params("hall", "lang", "Accept-Language"),
+        "post": {
+            "operationId": "submitReport",
+            "summary": "A resident's own report: a complaint, an inquiry or a suggestion (channel api)",
+            "description": "Opens a case at the first of the six steps (开放说事); its number is the reference "
+                           "number. Limited per client address by the hall's API limit, counted apart from "
+                           "tickets; a request refused for its body spends nothing. Send a request_key and retry "
+                           "with the same key after a lost answer: the retry answers 200 with the same report.",
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": _ref("SubmissionRequest")}}},
+            "responses": {
+                "201": _json(_ref("Submission"), "Received.", _headers("Location", *RATE)),
+                "200": _json(_ref("Submission"), "The report an earlier request with the same request_key made.",
+                             _headers("Location", *RATE)),
+                "400": _response("BadJSON"),
+                "404": _response("NotFound"),
+                "413": _response("TooLarge"),
+                "415": _response("NotJSON"),
+                "422": _response("Invalid"),
+                "429": _response("TooMany"),
+            },
+        },
+    },
+    "/submissions/{token}": {
+        "parameters": _params("token", "lang", "Accept-Language"),
+        "get": {
+            "operationId": "readSubmission",
+            "summary": "A report: its reference number, step, status, outcome and public timeline",
+            "responses": {"200": _json(_ref("Submission"), "The report."), "404": _response("NotFound")},
+        },
+    },
     "/openapi.json": {
         "get": {
             "operationId": "openapi",
@@ -422,7 +531,8 @@ DOCUMENT = {
         "version": "1",
         "description": "The walk-in queue of a community mediation hall, for a phone app or a city "
                        "platform: list a hall's services, take a ticket, follow it, read the call board; "
-                       "find free appointment times, book, read and cancel an appointment. "
+                       "find free appointment times, book, read and cancel an appointment; send a complaint, inquiry or "
+                       "suggestion and follow it. "
                        "Errors are JSON {\"error\", \"status\"} with a message in Chinese, or in English "
                        "with ?lang=en or Accept-Language: en.",
     },

@@ -150,3 +150,46 @@ def appointment_request() -> AppointmentRequest:
         raise NotFound(_l("This hall has no such service."))
     return AppointmentRequest(service=service, start=aware_time(data.get("start")), phone=phone,
                               adviser=adviser_id(data.get("adviser")), name=name, request_key=key)
+
+
+@dataclass
+class SubmissionRequest:
+    kind: str
+    category: str
+    description: str
+    name: str | None = None
+    phone: str | None = None
+    request_key: str | None = None
+
+
+def submission_token(token: str) -> str:
+    if not TOKEN.fullmatch(token or ""):
+        raise NotFound(_l("There is no such report."))
+    return token
+
+
+def submission_request() -> SubmissionRequest:
+    """{"kind": "complaint", "category": "neighbour", "description": "…", "name": "张三",
+    "phone": "13812345678", "request_key": "…"}; other keys are ignored. The shape is checked
+    here; what the values may be (a known kind and category, a description of at most 1000
+    characters, a mobile number) is hall/reports.py's."""
+    data = json_body()
+    if not isinstance(data, dict):
+        raise Invalid(_l("Please send a JSON object, such as {\"kind\": \"complaint\"}."))
+    texts = {}
+    for field in ("kind", "category", "description"):
+        value = data.get(field)
+        if value is not None and not isinstance(value, str):
+            raise Invalid(_l("%(field)s is text.", field=field))
+        texts[field] = value or ""
+    name = data.get("name")
+    if name is not None and not isinstance(name, str):
+        raise Invalid(_l("name is text."))
+    phone = data.get("phone")
+    if phone is not None and not isinstance(phone, str):
+        raise Invalid(_l("Please send the mobile number as text, such as \"13812345678\"."))
+    key = data.get("request_key")
+    if key is not None and (not isinstance(key, str) or not REQUEST_KEY.fullmatch(key)):
+        raise Invalid(_l("request_key is 8 to 64 letters, digits or punctuation marks, without spaces."))
+    return SubmissionRequest(kind=texts["kind"], category=texts["category"], description=texts["description"],
+                             name=name, phone=phone, request_key=key)

@@ -8,6 +8,8 @@
     GET  /api/v1/halls/<hall>/slots      free appointment times of a bookable service on a day
     POST /api/v1/halls/<hall>/appointments   book one (409 with the nearest free times when taken)
     GET  /api/v1/appointments/<token>    an appointment; DELETE cancels it
+    POST /api/v1/halls/<hall>/submissions    a resident's own report (我要投诉/咨询/建议): opens a case
+    GET  /api/v1/submissions/<token>     where a report stands: step, status, outcome, public timeline
     GET  /api/v1/openapi.json            the OpenAPI 3.1 document
 
 Errors are JSON {"error": message, "status": code} in the reader's language (?lang=en, else
@@ -22,10 +24,11 @@ from flask import Response, current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
-from hall import api_tickets, booking, clock, queue, slots
+from hall import api_tickets, booking, cases, clock, queue, reports, slots
+from hall.categories import category_label
 from hall.errors import NotFound
 from hall.links import public_url
-from hall.models import Appointment, Hall, Service, Ticket
+from hall.models import Appointment, Hall, Service, Submission, Ticket
 
 from . import bp, schemas
 from .openapi import document
@@ -246,6 +249,58 @@ def cancel_appointment(token: str):
     longer be cancelled (checked in, over, cancelled already)."""
     found = _appointment_by_token(token)
     return jsonify(_appointment(booking.cancel(found)))
+
+
+def _submission(submission: Submission) -> dict:
+    """What the holder of a report's token may know: where it stands and the public timeline;
+    never a name or a phone number (numbers typed into the timeline's texts are masked)."""
+    case, hall = submission.case, submission.case.hall
+    return {
+        "token": submission.token,
+        "case_number": case.number,
+        "status_url": public_url("kiosk.case_page", token=submission.token),
+        "hall": {"slug": hall.slug, "name": hall.name},
+        "kind": submission.kind.value,
+        "category": case.category,
+        "category_name": category_label(case.category),
+        "step": case.step.value,
+        "step_name": cases.step_label(case.step),
+        "status": reports.status_of(case),
+        "outcome": case.outcome.value if case.outcome else None,
+        "rating": case.rating.value if case.rating else None,
+        "photos": len(submission.photos),
+        "submitted_at": _time(hall, submission.created_at),
+        "closed_at": _time(hall, case.closed_at),
+        "timeline": [{"at": _time(hall, e.at), "step": e.step.value, "action": e.action, "title": e.heading,
+                      "text": e.text} for e in reports.timeline(case)],
+    }
+
+
+@bp.post("/halls/<hall>/submissions")
+def submit_report(hall: str):
+    """201 with a new report (its case opened at 开放说事); 200 with the earlier one when its
+    request_key comes again. Limited per client address by the hall's API limit, counted apart
+    from tickets and appointments; a request refused for its body spends nothing."""
+    found = _hall(hall)
+    wanted = schemas.submission_request()
+    filed = reports.take(found, kind=wanted.kind, category=wanted.category, description=wanted.description,
+                         name=wanted.name or "", phone=wanted.phone or "", channel="api",
+                         request_key=wanted.request_key, client=get_remote_address())
+    response = jsonify(_submission(filed.submission))
+    response.status_code = 201 if filed.created else 200
+    response.headers["Location"] = url_for("api.submission", token=filed.submission.token)
+    if filed.allowance is not None:
+        response.headers.update(filed.allowance.headers())
+    return response
+
+
+@bp.get("/submissions/<token>")
+def submission(token: str):
+    try:
+        found = reports.submission_by_token(schemas.submission_token(token))
+    except NotFound:
+        raise NotFound(_l("There is no such report.")) from None
+    return jsonify(_submission(found))
 
 
 @bp.get("/openapi.json")

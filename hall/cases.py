@@ -19,6 +19,7 @@ from typing import Iterable, Mapping
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from . import clock
 from .categories import CATEGORIES
@@ -189,6 +190,18 @@ def can_reveal(user: User, case: Case) -> bool:
     return case.hall_id == user.hall_id and (user.role == Role.admin or case.handler_id == user.id)
 
 
+def can_work(user: User, case: Case) -> bool:
+    """Who records a case's steps (moves, sessions, the outcome, follow-ups, closing): its
+    handler or an administrator. Reception routes, corrects, notes and declines; it does not
+    mediate."""
+    return case.hall_id == user.hall_id and (user.role == Role.admin or case.handler_id == user.id)
+
+
+def _must_work(user: User | None, case: Case) -> None:
+    if user is not None and not can_work(user, case):
+        raise Forbidden(_l("Only the case's handler or an administrator may record its steps."))
+
+
 def case_for(user: User, case_id: int) -> Case:
     """A case the user may open: NotFound for another hall's, Forbidden for a colleague's."""
     case = db.session.get(Case, case_id)
@@ -313,7 +326,10 @@ def open_case(hall: Hall, *, source: CaseSource, kind: CaseKind = CaseKind.dispu
     db.session.add(case)
     db.session.flush()
     _event(case, user, "opened", public_text or str(SOURCE_LABELS[case.source]), public=True)
-    audit(hall.id, user, "case.open", case, f"{case.number} {case.source.value}")
+    if handler is not None:
+        _event(case, user, "assigned", str(_l("Handled by %(name)s.", name=handler.display_name or handler.username)))
+    audit(hall.id, user, "case.open", case,
+          f"{case.number} {case.source.value}" + (f" -> {handler.username}" if handler is not None else ""))
     if commit:
         db.session.commit()
     return case
@@ -332,8 +348,8 @@ def open_from_ticket(user: User, ticket: Ticket) -> tuple[Case, bool]:
     existing = _existing(Case.ticket_id, ticket.id)
     if existing is not None:
         return existing, False
-    if ticket.status not in (TicketStatus.serving, TicketStatus.done):
-        raise WrongState(_l("Only a visit being served or finished can be opened as a case."))
+    if ticket.status not in (TicketStatus.called, TicketStatus.serving, TicketStatus.done):
+        raise WrongState(_l("Only a visit called in, being served or finished can be opened as a case."))
     appointment = db.session.scalar(select(Appointment).where(Appointment.ticket_id == ticket.id))
     if appointment is not None:
         found = _existing(Case.appointment_id, appointment.id)
@@ -386,13 +402,17 @@ def kind_of_service(code: str, name: str) -> CaseKind:
 def update_details(user: User, case: Case, values: Mapping, parties: Iterable[Mapping] | None = None) -> Case:
     """Category, kind, title, facts and the parties, while the case is open."""
     _must_be_open(case)
-    category = clean_category(values.get("category", case.category))
-    try:
-        kind = CaseKind(values.get("kind") or case.kind)
-    except ValueError:
-        raise Invalid(_l("Please choose a kind from the list.")) from None
-    title = _text(values.get("title", case.title), 120, "title")
-    facts = _text(values.get("facts", case.facts), TEXT_MAX, "facts")
+    errors: dict = {}
+    category = str(values.get("category", case.category) or "").strip()
+    if category not in CATEGORIES:
+        errors["category"] = _l("Please choose a category from the list.")
+    kind = _choice(CaseKind, values.get("kind"), case.kind.value)
+    if kind is None:
+        errors["kind"] = _l("Please choose a kind from the list.")
+    title = _text(values.get("title", case.title), 120, "title", errors)
+    facts = _text(values.get("facts", case.facts), TEXT_MAX, "facts", errors)
+    if errors:
+        raise FieldsInvalid(errors)
     cleaned = clean_parties(parties) if parties is not None else None
     case.category, case.kind, case.title, case.facts = category, kind, title, facts
     if cleaned is not None:
@@ -458,6 +478,7 @@ def move(user: User, case: Case, to: CaseStep | str, note: str = "") -> Case:
     missing = what_is_missing(case)
     if missing:
         raise WrongState(missing)
+    _must_work(user, case)
     note = _text(note, TEXT_MAX, "note")
     before = case.step
     case.step, case.step_since = target, clock.now()
@@ -534,6 +555,7 @@ def withdraw(user: User | None, case: Case, note: str = "") -> Case:
 def record_session(user: User, case: Case, text: str) -> CaseEvent:
     """多方议事: the record of one mediation session with the parties."""
     _need_step(case, S.deliberating)
+    _must_work(user, case)
     text = _text(text, TEXT_MAX, "text", required=_l("Please write what was said and agreed in the session."))
     event = _event(case, user, "session", text)
     audit(case.hall_id, user, "case.session", case, case.number)
@@ -554,6 +576,7 @@ def reply(user: User, case: Case, text: str, public: bool = False) -> CaseEvent:
 def record_outcome(user: User, case: Case, values: Mapping) -> Case:
     """党群办事: how it ended, and for a successful mediation the agreement's terms (art. 29)."""
     _need_step(case, S.acting)
+    _must_work(user, case)
     errors: dict = {}
     try:
         outcome = CaseOutcome(values.get("outcome") or "")
@@ -597,6 +620,7 @@ def record_outcome(user: User, case: Case, values: Mapping) -> Case:
 def add_follow_up(user: User, case: Case, values: Mapping) -> FollowUp:
     """跟踪督事: a visit or a call after the agreement."""
     _need_step(case, S.following_up)
+    _must_work(user, case)
     method = values.get("method") or "call"
     if method not in ("call", "visit"):
         raise Invalid(_l("Please choose a call or a visit."))
@@ -614,6 +638,7 @@ def rate(case: Case, rating: Rating | str, comment: str = "", user: User | None 
     """群众评事: the resident rates the case on their page (or staff note the rating they heard on a
     follow-up call), and the case closes."""
     _need_step(case, S.rated)
+    _must_work(user, case)
     try:
         rating = Rating(rating)
     except ValueError:
@@ -628,11 +653,17 @@ def rate(case: Case, rating: Rating | str, comment: str = "", user: User | None 
 def close_unrated(user: User, case: Case) -> Case:
     """At the last step, staff close a case the resident did not rate in time."""
     _need_step(case, S.rated)
-    if clock.now() - case.step_since < timedelta(days=step_days(case.hall, S.rated)):
+    _must_work(user, case)
+    if not may_close_unrated(case):
         raise WrongState(_l("The resident has %(n)s days to rate it first.", n=step_days(case.hall, S.rated)))
     _close(case, user, case.outcome or CaseOutcome.answered, str(_l("Closed without a rating.")), "closed")
     db.session.commit()
     return case
+
+
+def may_close_unrated(case: Case, at: datetime | None = None) -> bool:
+    """The resident's time to rate is over (the last step's limit)."""
+    return (at or clock.now()) - case.step_since >= timedelta(days=step_days(case.hall, S.rated))
 
 
 def remark(case: Case, text: str) -> CaseEvent:
@@ -669,7 +700,8 @@ def visible_clause(user: User):
 
 def open_cases(user: User, *, handler_id: int | None = None, overdue: bool = False,
                at: datetime | None = None) -> list[Case]:
-    query = select(Case).where(visible_clause(user), Case.closed_at.is_(None))
+    query = select(Case).where(visible_clause(user), Case.closed_at.is_(None)).options(
+        selectinload(Case.parties), selectinload(Case.handler))
     if handler_id is not None:
         query = query.where(Case.handler_id == handler_id)
     if overdue:
@@ -704,6 +736,7 @@ def audit_log(hall: Hall, *, case_id: int | None = None, limit: int = 200, befor
         query = query.where(AuditEntry.case_id == case_id)
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
+    query = query.options(selectinload(AuditEntry.user), selectinload(AuditEntry.case))
     return list(db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))
 
 
@@ -711,3 +744,364 @@ def public_timeline(case: Case) -> list[CaseEvent]:
     """What the resident's page shows: the moves, published replies and their own remarks."""
     return [e for e in case.events if e.public]
 
+
+
+# ---- staff entry and the parties ---------------------------------------------------------------
+
+# Where a case entered at the desk comes from: staff's own entry, or a referral (委托/移交) from
+# 公安, 法院 or 政府.
+STAFF_SOURCES = (CaseSource.staff, CaseSource.police, CaseSource.court, CaseSource.government)
+PARTY_FIELDS = ("role", "name", "phone", "id_number", "address")
+
+
+def check_parties(rows: Iterable[Mapping]) -> tuple[list[dict], dict]:
+    """The parties as typed, checked field by field: (the parties to save, the problems keyed
+    "parties.<row>.<field>"). Rows left empty are dropped; each party needs a name or a phone."""
+    parties: list[dict] = []
+    errors: dict = {}
+    for index, row in enumerate(rows):
+        values = {k: str(row.get(k) or "").strip() for k in PARTY_FIELDS}
+        if not any(values[k] for k in PARTY_FIELDS if k != "role"):
+            continue
+        key = f"parties.{index}."
+        if not values["name"] and not values["phone"]:
+            errors[key + "name"] = _l("Please give each party a name or a phone number.")
+        try:
+            role = PartyRole(values["role"] or "applicant")
+        except ValueError:
+            errors[key + "role"] = _l("Please choose each party's role from the list.")
+            role = PartyRole.other
+        cleaned = {"role": role.value, "name": _text(values["name"], 60, key + "name", errors),
+                   "address": _text(values["address"], SHORT_MAX, key + "address", errors)}
+        for field, clean in (("phone", clean_contact_phone), ("id_number", clean_id_number)):
+            try:
+                cleaned[field] = clean(values[field])
+            except Invalid as error:
+                errors[key + field] = error.message
+        parties.append(cleaned)
+    return parties, errors
+
+
+def _choice(enum, raw, default=None):
+    try:
+        return enum(str(raw or "").strip() or default)
+    except ValueError:
+        return None
+
+
+def handler_of(hall: Hall, raw) -> User | None:
+    """A handler chosen from a form (a user id among handlers(hall)); None for none; Invalid for
+    anyone else."""
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    found = next((u for u in handlers(hall) if str(u.id) == text), None)
+    if found is None:
+        raise Invalid(_l("Please choose a handler from this hall's staff."))
+    return found
+
+
+def staff_open(user: User, values: Mapping, rows: Iterable[Mapping]) -> Case:
+    """开放说事 at the desk: a case entered by staff or referred by the police, a court or the
+    government. Every field is checked before anything is saved (FieldsInvalid with every
+    problem at once). A mediator who names no handler handles it."""
+    hall = user.hall
+    errors: dict = {}
+    source = _choice(CaseSource, values.get("source"), "staff")
+    if source not in STAFF_SOURCES:
+        errors["source"] = _l("Please choose where the case comes from.")
+    kind = _choice(CaseKind, values.get("kind"), "dispute")
+    if kind is None:
+        errors["kind"] = _l("Please choose a kind from the list.")
+    category = str(values.get("category") or "").strip()
+    if category not in CATEGORIES:
+        errors["category"] = _l("Please choose a category from the list.")
+    title = _text(values.get("title"), 120, "title", errors)
+    facts = _text(values.get("facts"), TEXT_MAX, "facts", errors,
+                  required=_l("Please write the main facts: what happened, between whom, what is asked."))
+    handler = None
+    try:
+        handler = handler_of(hall, values.get("handler"))
+    except Invalid as error:
+        errors["handler"] = error.message
+    parties, party_errors = check_parties(rows)
+    errors.update(party_errors)
+    if not parties and not party_errors:
+        errors["parties"] = _l("Please add at least one party.")
+    if errors:
+        raise FieldsInvalid(errors)
+    if handler is None and user.role == Role.mediator:
+        handler = user
+    return open_case(hall, source=source, kind=kind, category=category, title=title, facts=facts,
+                     parties=parties, user=user, handler=handler)
+
+
+def add_party(user: User, case: Case, row: Mapping) -> CaseParty:
+    """Another party joins an open case (the others stay as they are, masked)."""
+    _must_be_open(case)
+    parties, errors = check_parties([row])
+    if not parties and not errors:
+        errors["parties.0.name"] = _l("Please give each party a name or a phone number.")
+    if errors:
+        raise FieldsInvalid(errors)
+    position = max((p.position for p in case.parties), default=-1) + 1
+    party = CaseParty(position=position, **{**parties[0], "role": PartyRole(parties[0]["role"])})
+    case.parties.append(party)
+    _event(case, user, "edited", str(_l("Party added: %(name)s (%(role)s)", name=party.name or "—",
+                                         role=ROLE_LABELS[party.role])))
+    audit(case.hall_id, user, "case.party_add", case, case.number)
+    db.session.commit()
+    return party
+
+
+def replace_parties(user: User, case: Case, rows: Iterable[Mapping]) -> Case:
+    """Correct the parties in full: only for who may see their full details (the form shows
+    them), and at least one party stays."""
+    if not can_reveal(user, case):
+        raise Forbidden(_l("Only the case's handler or an administrator may see full personal data."))
+    _must_be_open(case)
+    parties, errors = check_parties(rows)
+    if not parties and not errors:
+        errors["parties"] = _l("Please add at least one party.")
+    if errors:
+        raise FieldsInvalid(errors)
+    case.parties = [CaseParty(position=i, **{**p, "role": PartyRole(p["role"])}) for i, p in enumerate(parties)]
+    _event(case, user, "edited", str(_l("Parties corrected.")))
+    audit(case.hall_id, user, "case.parties", case, case.number)
+    db.session.commit()
+    return case
+
+
+# ---- the case page -----------------------------------------------------------------------------
+
+# The timeline's words for each kind of entry (CaseEvent.action).
+ACTION_LABELS = {
+    "opened": _l("Opened"), "moved": _l("Moved on"), "assigned": _l("Handler assigned"),
+    "reassigned": _l("Reassigned"), "edited": _l("Details edited"), "session": _l("Mediation session"),
+    "outcome": _l("Outcome"), "follow_up": _l("Follow-up visit or call"), "reply": _l("Reply to the resident"),
+    "note": _l("Internal note"), "remark": _l("Resident's remark"), "declined": _l("Not accepted"),
+    "withdrawn": _l("Withdrawn"), "rated": _l("Rated by the resident"), "closed": _l("Closed"),
+}
+
+
+def action_label(action: str) -> str:
+    """What a timeline entry was, in words: on the case page and in the printed summary."""
+    return str(ACTION_LABELS.get(action, action))
+
+# The audit log's words (AuditEntry.action).
+AUDIT_LABELS = {
+    "case.open": _l("Opened a case"), "case.edit": _l("Edited the details"),
+    "case.party_add": _l("Added a party"), "case.parties": _l("Corrected the parties"),
+    "case.assign": _l("Assigned a handler"), "case.reassign": _l("Reassigned"), "case.move": _l("Moved a step on"),
+    "case.session": _l("Recorded a session"), "case.outcome": _l("Recorded the outcome"),
+    "case.follow_up": _l("Recorded a follow-up"), "case.reply": _l("Replied to the resident"),
+    "case.note": _l("Wrote an internal note"), "case.remark": _l("Resident's remark"),
+    "case.declined": _l("Declined"), "case.withdrawn": _l("Withdrawn"), "case.rated": _l("Rated"),
+    "case.closed": _l("Closed without a rating"), "case.view_personal": _l("Viewed personal data"),
+}
+RATING_LABELS = {Rating.satisfied: _l("Satisfied"), Rating.fairly_satisfied: _l("Fairly satisfied"),
+                 Rating.dissatisfied: _l("Dissatisfied")}
+
+
+def rating_label(rating: Rating | str | None) -> str:
+    return str(RATING_LABELS[Rating(rating)]) if rating else ""
+
+
+def days_in_step(case: Case, at: datetime | None = None) -> int:
+    """Whole days since the case reached its step."""
+    return max(((at or clock.now()) - case.step_since).days, 0)
+
+
+def overdue_days(case: Case, at: datetime | None = None) -> int:
+    """Whole days past the step's limit (0 when it is not overdue)."""
+    late = (at or clock.now()) - case.step_since - timedelta(days=step_days(case.hall, case.step))
+    return max(late.days, 0) if is_overdue(case, at) else 0
+
+
+@dataclass
+class StepView:
+    step: CaseStep
+    number: int
+    label: str
+    state: str  # done, current, todo (a closed case has no current step)
+
+
+def progress(case: Case) -> list[StepView]:
+    """The six steps, each done, current or still to come."""
+    here = CASE_STEPS.index(case.step)
+    views = []
+    for index, step in enumerate(CASE_STEPS):
+        if index < here or (index == here and not case.is_open):
+            state = "done"
+        elif index == here:
+            state = "current"
+        else:
+            state = "todo"
+        views.append(StepView(step, index + 1, step_label(step), state))
+    return views
+
+
+@dataclass
+class CaseView:
+    """What the case page shows one member of staff, and which of its forms they may use."""
+    case: Case
+    user: User
+    at: datetime
+
+    @property
+    def steps(self) -> list[StepView]:
+        return progress(self.case)
+
+    @property
+    def next_step(self) -> CaseStep | None:
+        return next_step(self.case.step) if self.case.is_open and self.case.step != S.rated else None
+
+    @property
+    def missing(self) -> str | None:
+        return what_is_missing(self.case)
+
+    @property
+    def overdue(self) -> bool:
+        return is_overdue(self.case, self.at)
+
+    @property
+    def days(self) -> int:
+        return days_in_step(self.case, self.at)
+
+    @property
+    def limit_days(self) -> int:
+        return step_days(self.case.hall, self.case.step)
+
+    @property
+    def may_work(self) -> bool:
+        return self.case.is_open and can_work(self.user, self.case)
+
+    @property
+    def may_reveal(self) -> bool:
+        return can_reveal(self.user, self.case)
+
+    @property
+    def may_assign(self) -> bool:
+        return self.case.is_open and (self.case.handler_id is None or self.user.role == Role.admin)
+
+    @property
+    def may_decline(self) -> bool:
+        return self.case.is_open and self.case.step in (S.intake, S.sorted)
+
+    @property
+    def may_close(self) -> bool:
+        return self.may_work and self.case.step == S.rated and may_close_unrated(self.case, self.at)
+
+    @property
+    def close_from(self) -> datetime:
+        return self.case.step_since + timedelta(days=step_days(self.case.hall, S.rated))
+
+    @property
+    def timeline(self) -> list[CaseEvent]:
+        """Newest first."""
+        return list(reversed(self.case.events))
+
+    @property
+    def has_agreement(self) -> bool:
+        return self.case.outcome == CaseOutcome.success
+
+
+def case_view(user: User, case: Case, at: datetime | None = None) -> CaseView:
+    return CaseView(case, user, at or clock.now())
+
+
+# ---- the desk ----------------------------------------------------------------------------------
+
+@dataclass
+class Desk:
+    """A member of staff's desk: their open cases by step (an administrator's: all, or one
+    handler's), those waiting for a handler (reception and administrators route them), and the
+    overdue ones."""
+    user: User
+    columns: dict[CaseStep, list[Case]]
+    pool: list[Case]
+    overdue: list[Case]
+    handler_id: int | None
+    at: datetime
+
+    @property
+    def total(self) -> int:
+        return sum(len(c) for c in self.columns.values()) + len(self.pool)
+
+    def days(self, case: Case) -> int:
+        return days_in_step(case, self.at)
+
+    def is_overdue(self, case: Case) -> bool:
+        return is_overdue(case, self.at)
+
+    def overdue_days(self, case: Case) -> int:
+        return overdue_days(case, self.at)
+
+
+def desk(user: User, handler_id: int | None = None, at: datetime | None = None) -> Desk:
+    moment = at or clock.now()
+    if user.role != Role.admin:
+        handler_id = None
+    visible = open_cases(user)
+    pool = [] if user.role == Role.mediator or handler_id else [c for c in visible if c.handler_id is None]
+    worked = [c for c in visible if c.handler_id is not None and (handler_id is None or c.handler_id == handler_id)]
+    overdue = sorted((c for c in pool + worked if is_overdue(c, moment)), key=lambda c: c.step_since)
+    return Desk(user, by_step(worked), pool, overdue, handler_id, moment)
+
+
+def handler_filter(user: User, raw) -> int | None:
+    """An administrator's choice of handler on the desk (a user id among handlers), else None."""
+    text = str(raw or "").strip()
+    if user.role != Role.admin or not text.isdigit():
+        return None
+    return next((u.id for u in handlers(user.hall) if u.id == int(text)), None)
+
+
+# ---- from the console and reception's list -----------------------------------------------------
+
+def recent_visits(counter, limit: int = 3, at: datetime | None = None) -> list[Ticket]:
+    """The last visits finished at a counter today, newest first: the console offers to open
+    them as cases."""
+    day = clock.local_day(counter.hall, at)
+    return list(db.session.scalars(
+        select(Ticket).where(Ticket.counter_id == counter.id, Ticket.day == day, Ticket.status == TicketStatus.done)
+        .order_by(Ticket.finished_at.desc(), Ticket.id.desc()).limit(limit)))
+
+
+def cases_for_tickets(ticket_ids: Iterable[int]) -> dict[int, Case]:
+    ids = [i for i in ticket_ids if i]
+    if not ids:
+        return {}
+    return {c.ticket_id: c for c in db.session.scalars(select(Case).where(Case.ticket_id.in_(ids)))}
+
+
+def cases_for_appointments(appointment_ids: Iterable[int]) -> dict[int, Case]:
+    ids = [i for i in appointment_ids if i]
+    if not ids:
+        return {}
+    return {c.appointment_id: c for c in db.session.scalars(select(Case).where(Case.appointment_id.in_(ids)))}
+
+
+# ---- the audit log page ------------------------------------------------------------------------
+
+@dataclass
+class AuditPage:
+    entries: list[AuditEntry]
+    number: str             # the case number filtered by ("" for all)
+    case: Case | None
+    older: int | None       # before_id for the next page, None at the end
+    unknown: bool = False   # the number names no case of this hall
+
+
+def audit_page(hall: Hall, number: str = "", before_id: int | None = None, limit: int = 50) -> AuditPage:
+    """The hall's audit log, newest first, `limit` entries a page, optionally of one case."""
+    number = str(number or "").strip().upper()[:40]
+    case = None
+    if number:
+        try:
+            case = by_number(hall, number)
+        except NotFound:
+            return AuditPage([], number, None, None, unknown=True)
+    entries = audit_log(hall, case_id=case.id if case else None, limit=limit + 1, before_id=before_id)
+    older = entries[limit - 1].id if len(entries) > limit else None
+    return AuditPage(entries[:limit], number, case, older)

@@ -10,7 +10,6 @@ Lookups take the member of staff and answer NotFound for another hall's rows.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Iterable, Mapping
@@ -18,9 +17,9 @@ from typing import Iterable, Mapping
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from . import clock, queue, slots
+from . import clock, images, queue, slots
 from .categories import CATEGORIES, clean_specialties
-from .errors import NotFound
+from .errors import Invalid, NotFound
 from .extensions import db
 from .models import (
     Adviser, AdviserKind, ClosedDay, Counter, ExceptionKind, Hall, Role, Service, Shift,
@@ -35,7 +34,7 @@ CLOSED_NAME_MAX = 60
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 PHOTO_MAX_PIXELS = 40_000_000  # refuse a decompression bomb before decoding it
 PHOTO_MAX_SIDE = 1200           # stored at most this wide or high: plenty for a kiosk card
-PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
+PHOTO_TYPES = images.TYPES  # what clean_photo keeps (hall/images.py)
 
 
 class RosterInvalid(SettingsInvalid):
@@ -253,42 +252,12 @@ def save_adviser(hall: Hall, values: Mapping, adviser: Adviser | None = None) ->
 def clean_photo(data: bytes | None) -> tuple[bytes, str]:
     """A JPEG or PNG, checked by its content (never its name or declared type), at most 2 MB,
     turned upright and re-encoded so that no EXIF (camera, place, time) or other metadata is
-    kept. Returns (bytes, MIME type) or raises RosterInvalid."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    def refuse(message):
-        raise RosterInvalid({"photo": message})
-
-    if not data:
-        refuse(_l("Please choose a photo (JPEG or PNG)."))
-    if len(data) > PHOTO_MAX_BYTES:
-        refuse(_l("The photo can be at most 2 MB."))
+    kept (hall/images.py). Returns (bytes, MIME type) or raises RosterInvalid."""
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            kind = probe.format
-            if kind not in PHOTO_TYPES:
-                refuse(_l("Please choose a JPEG or PNG photo."))
-            if probe.width * probe.height > PHOTO_MAX_PIXELS:
-                refuse(_l("The photo has too many pixels."))
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        refuse(_l("Please choose a JPEG or PNG photo."))
-    if kind == "JPEG":
-        image = image.convert("RGB")
-    elif image.mode not in ("RGB", "RGBA", "L", "LA"):
-        image = image.convert("RGBA")
-    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-    # A fresh image from the pixels alone: no info, EXIF, XMP, ICC or text chunks come along.
-    bare = Image.frombytes(image.mode, image.size, image.tobytes())
-    out = io.BytesIO()
-    if kind == "JPEG":
-        bare.save(out, "JPEG", quality=85, optimize=True)
-    else:
-        bare.save(out, "PNG", optimize=True)
-    return out.getvalue(), PHOTO_TYPES[kind]
+        return images.clean_image(data, max_bytes=PHOTO_MAX_BYTES, max_side=PHOTO_MAX_SIDE,
+                                  max_pixels=PHOTO_MAX_PIXELS)
+    except Invalid as error:
+        raise RosterInvalid({"photo": error.message}) from None
 
 
 def set_photo(adviser: Adviser, data: bytes | None) -> Adviser:

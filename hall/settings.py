@@ -1,6 +1,7 @@
 """A hall's own settings, as its administrator edits them: name, notice, opening hours, the
 kiosk's idle times, the API's ticket limit, the booking window and check-in times, which services
-take appointments (slot length, seats per slot); and pausing a service.
+take appointments (slot length, seats per slot), the case numbers' code and each case step's
+limit in days; and pausing a service.
 
 Everything is checked before anything is saved: bad input changes nothing and every problem
 comes back at once, each with a message in the reader's language (SettingsInvalid.errors).
@@ -13,11 +14,13 @@ from typing import Mapping
 
 import limits
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from . import queue
 
+from .cases import STEP_DAYS
 from .errors import FieldsInvalid
 from .extensions import db
-from .models import Hall, Service
+from .models import CASE_STEPS, Case, Hall, Service
 
 WEEKDAYS = "1234567"  # ISO: 1 Monday … 7 Sunday
 KIOSK_IDLE = (15, 600)
@@ -28,6 +31,8 @@ CHECKIN_EARLY = (0, 120)  # minutes before the slot a checked-in ticket goes fir
 CHECKIN_GRACE = (0, 120)  # minutes after the start a booking still counts
 SLOT_MINUTES = (5, 240)
 SLOT_CAPACITY = (1, 50)
+STEP_DAYS_RANGE = (1, 365)  # a case step's limit before it is overdue
+_CASE_CODE = re.compile(r"[A-Z0-9]{1,12}")
 NAME_MAX = 120
 NOTICE_MAX = 500
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?")
@@ -101,11 +106,49 @@ def clean_services(values: Mapping, services, errors: dict) -> dict[int, dict]:
     return cleaned
 
 
-def clean(values: Mapping, services=()) -> dict:
+def step_field(step) -> str:
+    """The form field of one case step's limit in days: step_days-intake, …"""
+    return f"step_days-{getattr(step, 'value', step)}"
+
+
+def clean_case_code(raw, hall: Hall | None = None) -> tuple[str, str | None]:
+    """The code case numbers start with (GS in GS-2026-0001): letters and digits, stored in
+    capitals; empty for the slug. Returns (code, problem). Case numbers are unique across the
+    server, so no two halls may number with the same code."""
+    code = "".join(str(raw or "").split()).upper()
+    if code and not _CASE_CODE.fullmatch(code):
+        return code, _l("Please use up to 12 letters and digits, such as GS.")
+    effective = code or (hall.slug.upper() if hall is not None else "")
+    if effective and hall is not None:
+        others = db.session.scalars(select(Hall).where(Hall.id != hall.id)).all()
+        taken = any((o.case_code or o.slug).upper() == effective for o in others) or db.session.scalar(
+            select(Case.id).where(Case.hall_id != hall.id, Case.number.startswith(effective + "-", autoescape=True))
+            .limit(1)) is not None
+        if taken:
+            return code, _l("Another hall numbers its cases with %(code)s: please choose another code.", code=effective)
+    return code, None
+
+
+def clean_step_days(values: Mapping, errors: dict) -> dict:
+    """Each case step's limit in days, only those that differ from the defaults (an empty field
+    is the default)."""
+    own = {}
+    for step in CASE_STEPS:
+        field = step_field(step)
+        if str(values.get(field) or "").strip() == "":
+            continue
+        days = _whole(values, field, STEP_DAYS_RANGE, errors, "days")
+        if days is not None and days != STEP_DAYS[step]:
+            own[step.value] = days
+    return own
+
+
+def clean(values: Mapping, services=(), hall: Hall | None = None) -> dict:
     """Check a settings form. Returns the typed values or raises SettingsInvalid.
 
     `values` maps field names to strings; `weekdays` may be a list of "1".."7" or a string.
-    The booking settings of each of `services` come back under "services", by service id."""
+    The booking settings of each of `services` come back under "services", by service id. With
+    `hall`, the case code is checked against the other halls'."""
     errors: dict[str, str] = {}
     cleaned: dict = {}
 
@@ -164,6 +207,11 @@ def clean(values: Mapping, services=()) -> dict:
     cleaned["checkin_grace_minutes"] = _whole(values, "checkin_grace_minutes", CHECKIN_GRACE, errors, "minutes")
     cleaned["services"] = clean_services(values, services, errors)
 
+    cleaned["case_code"], problem = clean_case_code(values.get("case_code"), hall)
+    if problem:
+        errors["case_code"] = problem
+    cleaned["case_step_days"] = clean_step_days(values, errors)
+
     if errors:
         raise SettingsInvalid(errors)
     return cleaned
@@ -173,7 +221,7 @@ def update_hall(hall: Hall, values: Mapping) -> Hall:
     """Check and save a hall's settings; on any error nothing is saved. A new slot length applies
     to times not yet booked: bookings keep theirs, and no slot overlapping one is offered."""
     services = list(hall.services)
-    cleaned = clean(values, services)
+    cleaned = clean(values, services, hall)
     by_id = cleaned.pop("services")
     for field, value in cleaned.items():
         setattr(hall, field, value)

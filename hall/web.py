@@ -47,7 +47,7 @@ def polled(page: str, fragment: str, tag: str, context) -> Response:
 def hall_time(value: datetime | None, hall, fmt: str = "HH:mm") -> str:
     if value is None:
         return ""
-    return format_datetime(clock.local(hall, value), fmt)
+    return format_datetime(clock.local(hall, value), fmt, rebase=False)
 
 
 def error_response(status: int, message: str) -> Response:

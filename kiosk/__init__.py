@@ -6,3 +6,4 @@ bp = Blueprint("kiosk", __name__)
 from . import views, board, phone  # noqa: E402,F401
 from . import booking  # noqa: E402,F401
 from . import arrival  # noqa: E402,F401
+from . import reports  # noqa: E402,F401

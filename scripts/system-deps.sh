@@ -12,7 +12,8 @@ set -euo pipefail
 
 what="${1:-run}"
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
-          fonts-noto-cjk)
+          fonts-noto-cjk
+          fonts-hanazono)  # CJK Extension B and later: rare characters in names (𡒄, 𪚥) Noto CJK lacks
 case "$what" in
   run) ;;
   test) packages+=(chromium poppler-utils) ;;

@@ -49,12 +49,28 @@ def _migrate(url: str) -> None:
         db.engine.dispose()
 
 
+def _own_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own beside the one
+    TEST_DATABASE_URL names (fq_ci → fq_ci_gw0, fq_ci_gw1), created when missing."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base, name = url.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own}).scalar() is None:
+            conn.execute(text(f'CREATE DATABASE "{own}"'))
+    engine.dispose()
+    return f"{base}/{own}"
+
+
 @pytest.fixture(scope="session", params=_backends())
 def db_url(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'hall.sqlite3'}"
     else:
-        url = _normalise(os.environ["TEST_DATABASE_URL"])
+        url = _own_database(_normalise(os.environ["TEST_DATABASE_URL"]))
     _migrate(url)
     return url
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import svc
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from hall import cases, clock, queue
@@ -20,6 +21,13 @@ from hall.setup import create_user
 
 PARTIES = [{"role": "applicant", "name": "张三", "phone": "13812345678", "id_number": "11010519491231002X"},
            {"role": "respondent", "name": "李四", "phone": "0571-88886666"}]
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """The messages these tests match are the English ones (Chinese is the default)."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture
@@ -212,3 +220,195 @@ def test_the_resident_may_remark_while_open_and_withdraw(demo, staff):
     assert [e.action for e in cases.public_timeline(case)] == ["opened", "remark", "withdrawn"]
     with pytest.raises(WrongState):
         cases.remark(case, "再补充")
+
+
+# ---- the desk's rules (admin/cases.py) --------------------------------------------------------
+
+def staff_rows(**changes):
+    rows = [{"role": "applicant", "name": "孙美玲", "phone": "13905710004"},
+            {"role": "respondent", "name": "周强", "phone": "", "id_number": "", "address": "某小区"},
+            {"role": "other"}]  # an empty row: dropped
+    rows[0].update(changes)
+    return rows
+
+
+def test_staff_entry_checks_every_field_at_once_and_saves_nothing(demo, staff):
+    with pytest.raises(FieldsInvalid) as caught:
+        cases.staff_open(staff["reception"], {"source": "kiosk", "kind": "x", "category": "weather", "facts": "",
+                                              "title": "长" * 121, "handler": str(staff["reception"].id)},
+                         staff_rows(phone="123", id_number="110105194912310021", role="judge"))
+    assert set(caught.value.errors) == {"source", "kind", "category", "facts", "title", "handler",
+                                        "parties.0.phone", "parties.0.id_number", "parties.0.role"}
+    with pytest.raises(FieldsInvalid) as caught:
+        cases.staff_open(staff["reception"], {"category": "neighbour", "facts": "x"}, [{"role": "applicant"}])
+    assert set(caught.value.errors) == {"parties"}
+    db.session.rollback()
+    assert db.session.scalar(select(AuditEntry.id)) is None and not cases.open_cases(staff["admin"])
+
+
+def test_staff_entry_opens_a_referral_and_a_mediator_handles_their_own(demo, staff):
+    case = cases.staff_open(staff["reception"], {"source": "court", "kind": "dispute", "category": "contract",
+                                                 "facts": "法院委派调解。", "handler": str(staff["other"].id)},
+                            staff_rows())
+    assert (case.source, case.handler_id, case.created_by_id) == (CaseSource.court, staff["other"].id,
+                                                                  staff["reception"].id)
+    assert [(p.role.value, p.name, p.position) for p in case.parties] == [("applicant", "孙美玲", 0),
+                                                                          ("respondent", "周强", 1)]
+    assert [e.action for e in case.events] == ["opened", "assigned"], "the handler from the start is on record"
+    own = cases.staff_open(staff["mediator"], {"category": "neighbour", "facts": "邻里"}, staff_rows())
+    assert own.handler_id == staff["mediator"].id and own.source == CaseSource.staff
+
+
+def test_only_the_handler_or_an_admin_records_the_steps(demo, staff):
+    case = new_case(demo, staff, handler=staff["mediator"])
+    for user in (staff["reception"], staff["other"]):
+        with pytest.raises(Forbidden, match="handler or an administrator"):
+            cases.move(user, case, S.sorted)
+    cases.move(staff["admin"], case, S.sorted)
+    cases.move(staff["mediator"], case, S.deliberating)
+    with pytest.raises(Forbidden):
+        cases.record_session(staff["reception"], case, "旁听")
+    walk(case, staff, S.acting)
+    with pytest.raises(Forbidden):
+        cases.record_outcome(staff["other"], case, {"outcome": "referred", "outcome_note": "转街道"})
+    walk(case, staff, S.rated)
+    with pytest.raises(Forbidden):
+        cases.rate(case, Rating.satisfied, user=staff["reception"])
+    cases.rate(case, Rating.satisfied, user=staff["mediator"])  # heard on a follow-up call
+    assert not case.is_open and case.events[-1].user_id == staff["mediator"].id
+    # routing, notes, details and declining are open to whoever may see the case
+    pooled = new_case(demo, staff)
+    cases.reply(staff["reception"], pooled, "已电话联系")
+    cases.update_details(staff["reception"], pooled, {"category": "property", "kind": "complaint"})
+    cases.assign(staff["reception"], pooled, staff["other"])
+    assert pooled.kind == CaseKind.complaint and pooled.handler_id == staff["other"].id
+
+
+def test_details_are_checked_field_by_field(demo, staff):
+    case = new_case(demo, staff)
+    with pytest.raises(FieldsInvalid) as caught:
+        cases.update_details(staff["reception"], case, {"category": "weather", "kind": "gossip", "title": "长" * 121})
+    assert set(caught.value.errors) == {"category", "kind", "title"}
+    db.session.rollback()
+    assert fresh(case).category == "neighbour"
+
+
+def fresh(case):
+    db.session.expire_all()
+    return db.session.get(type(case), case.id)
+
+
+def test_parties_are_added_or_corrected_by_who_may_see_them(app, demo, staff):
+    case = new_case(demo, staff, handler=staff["mediator"])
+    party = cases.add_party(staff["reception"], case, {"role": "other", "name": "王五", "phone": "13700001111"})
+    assert [p.position for p in case.parties] == [0, 1, 2] and party.name == "王五"
+    with pytest.raises(FieldsInvalid) as caught:
+        cases.add_party(staff["reception"], case, {"name": "", "phone": ""})
+    assert set(caught.value.errors) == {"parties.0.name"}
+    with pytest.raises(Forbidden):
+        cases.replace_parties(staff["reception"], case, [{"name": "张三"}])
+    with pytest.raises(FieldsInvalid) as caught:
+        cases.replace_parties(staff["mediator"], case, [])
+    assert set(caught.value.errors) == {"parties"}
+    cases.replace_parties(staff["mediator"], case, [{"role": "respondent", "name": "李四"}, {"name": "张三"}])
+    assert [(p.role.value, p.name, p.position) for p in fresh(case).parties] == [("respondent", "李四", 0),
+                                                                                 ("applicant", "张三", 1)]
+    actions = [e.action for e in cases.audit_log(demo, case_id=case.id)]
+    assert actions[:2] == ["case.parties", "case.party_add"]
+
+
+def test_check_parties_names_each_rows_problems(demo):
+    parties, errors = cases.check_parties([
+        {"name": "张三", "phone": "+86 138 1234 5678"}, {}, {"name": "李四", "phone": "0571-8888"},
+        {"address": "某小区"}, {"name": "长" * 61}])
+    assert parties[0] == {"role": "applicant", "name": "张三", "address": "", "phone": "13812345678", "id_number": ""}
+    assert set(errors) == {"parties.2.phone", "parties.3.name", "parties.4.name"}
+
+
+def test_the_desk_groups_a_users_open_cases(demo, staff):
+    mine = walk(new_case(demo, staff), staff, S.deliberating)
+    late = walk(new_case(demo, staff), staff, S.sorted)
+    late.step_since = clock.now() - timedelta(days=5)  # 分类理事: 3 days
+    pooled = new_case(demo, staff)
+    theirs = new_case(demo, staff, handler=staff["other"])
+    closed = new_case(demo, staff, handler=staff["mediator"])
+    cases.withdraw(staff["admin"], closed)
+    db.session.commit()
+
+    desk = cases.desk(staff["mediator"])
+    assert desk.columns[S.deliberating] == [mine] and desk.columns[S.sorted] == [late]
+    assert desk.pool == [] and desk.overdue == [late] and desk.total == 2
+    assert desk.days(late) == 5 and desk.overdue_days(late) == 2 and desk.is_overdue(late)
+    reception = cases.desk(staff["reception"])
+    assert reception.pool == [pooled] and theirs in reception.columns[S.intake]
+    admin = cases.desk(staff["admin"])
+    assert admin.total == 4 and admin.pool == [pooled]
+    only = cases.desk(staff["admin"], staff["other"].id)
+    assert only.total == 1 and only.columns[S.intake] == [theirs] and only.pool == []
+    assert cases.desk(staff["mediator"], staff["other"].id).total == 2, "only an admin filters"
+    assert cases.handler_filter(staff["admin"], str(staff["other"].id)) == staff["other"].id
+    assert cases.handler_filter(staff["admin"], str(staff["reception"].id)) is None  # not a handler
+    assert cases.handler_filter(staff["mediator"], str(staff["other"].id)) is None
+
+
+def test_the_case_view_says_what_each_user_may_do(demo, staff):
+    case = new_case(demo, staff, handler=staff["mediator"])
+    mediator, reception, admin = (cases.case_view(staff[u], case) for u in ("mediator", "reception", "admin"))
+    assert [s.state for s in mediator.steps] == ["current", "todo", "todo", "todo", "todo", "todo"]
+    assert mediator.may_work and mediator.may_reveal and not mediator.may_assign and mediator.may_decline
+    assert not reception.may_work and not reception.may_reveal and not reception.may_assign
+    assert admin.may_assign and admin.next_step == S.sorted and admin.missing is None
+    walk(case, staff, S.rated)
+    view = cases.case_view(staff["mediator"], case)
+    assert view.next_step is None and not view.may_close and not view.may_decline and view.has_agreement
+    assert cases.case_view(staff["mediator"], case, at=clock.now() + timedelta(days=8)).may_close
+    cases.rate(case, Rating.fairly_satisfied)
+    view = cases.case_view(staff["mediator"], case)
+    assert [s.state for s in view.steps] == ["done"] * 6 and not view.may_work and view.timeline[0].action == "rated"
+
+
+def test_open_from_a_called_visit_and_the_consoles_lists(demo, staff):
+    counter = next(c for c in demo.counters if c.number == 3)
+    called = queue.issue_ticket(demo, svc(demo, "B"), phone="13900002222")
+    queue.call_ticket(called, counter, staff["mediator"])
+    done = queue.issue_ticket(demo, svc(demo, "B"))
+    queue.call_ticket(done, counter, staff["mediator"])
+    queue.finish(done, staff["mediator"])
+    assert cases.recent_visits(counter) == [done]
+    case, created = cases.open_from_ticket(staff["mediator"], called)
+    assert created and cases.cases_for_tickets([called.id, done.id]) == {called.id: case}
+    assert cases.cases_for_tickets([]) == {} and cases.cases_for_appointments([]) == {}
+
+
+def test_the_audit_page_pages_and_filters_by_number(demo, staff):
+    first = new_case(demo, staff)
+    second = new_case(demo, staff)
+    for _ in range(4):
+        cases.reply(staff["reception"], first, "记录")
+    page = cases.audit_page(demo, limit=3)
+    assert [e.action for e in page.entries] == ["case.note"] * 3 and page.older == page.entries[-1].id
+    rest = cases.audit_page(demo, before_id=page.older, limit=3)
+    assert [e.action for e in rest.entries] == ["case.note", "case.open", "case.open"] and rest.older is None
+    only = cases.audit_page(demo, f" {second.number.lower()} ")
+    assert only.case is second and [e.action for e in only.entries] == ["case.open"]
+    assert cases.audit_page(demo, "DEMO-1999-0001").unknown
+
+
+def test_the_demo_hall_brings_cases_in_every_step_once(app, demo):
+    from hall.demo import load_demo
+    assert not cases.open_cases(db.session.scalar(select(User).where(User.username == "admin"))), \
+        "the tests' demo hall has no cases"
+    load_demo(cases=True)
+    load_demo(cases=True)
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    every = list(db.session.scalars(select(cases.Case).where(cases.Case.hall_id == demo.id)))
+    assert len(every) == 9
+    assert {c.step for c in every} == set(cases.CASE_STEPS)
+    assert sum(1 for c in every if c.handler and c.handler.username == "mediator") >= 6
+    assert [c for c in every if c.handler_id is None and c.is_open], "one waits in the pool"
+    assert [c for c in every if cases.is_overdue(c)], "one is overdue"
+    rated = [c for c in every if not c.is_open]
+    assert len(rated) == 1 and rated[0].rating == Rating.satisfied
+    assert all(e.at <= clock.now() for c in every for e in c.events)
+    assert all(cases.what_is_missing(c) is None for c in every if c.step in (S.sorted, S.deliberating))
+    assert len(cases.open_cases(admin)) == 8

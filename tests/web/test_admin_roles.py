@@ -62,6 +62,36 @@ ALLOWED: dict[str, set[str] | str] = {
     "admin.appointments_move": {ADMIN, RECEPTION},
     "admin.appointments_sweep": {ADMIN, RECEPTION},
     "admin.booking_poster": {ADMIN},
+    # cases desk
+    "admin.cases": STAFF,
+    "admin.case_new": STAFF,
+    "admin.case_create": STAFF,
+    "admin.case_party_row": STAFF,
+    "admin.case": STAFF,
+    "admin.case_reveal": {ADMIN, MEDIATOR},  # the handler or an admin; reception never handles a case
+    "admin.case_assign": STAFF,
+    "admin.case_details": STAFF,
+    "admin.case_party": STAFF,
+    "admin.case_parties": {ADMIN, MEDIATOR},  # the correction form shows the full details
+    "admin.case_move": STAFF,
+    "admin.case_session": STAFF,
+    "admin.case_outcome": STAFF,
+    "admin.case_follow_up": STAFF,
+    "admin.case_reply": STAFF,
+    "admin.case_decline": STAFF,
+    "admin.case_withdraw": STAFF,
+    "admin.case_close": STAFF,
+    "admin.case_rate": STAFF,
+    "admin.case_from_ticket": STAFF,
+    "admin.case_from_appointment": {ADMIN, RECEPTION},
+    "admin.audit": {ADMIN},
+    # documents and archive
+    "admin.case_summary_pdf": STAFF,  # whoever may see the case
+    "admin.case_agreement_pdf": {ADMIN, MEDIATOR},  # the handler or an admin (full personal data)
+    "admin.archive_page": {ADMIN},
+    "admin.archive_start": {ADMIN},
+    "admin.archive_status": {ADMIN},  # ?job=… (404 without one)
+    "admin.archive_download": {ADMIN},
 }
 
 
@@ -85,7 +115,10 @@ def ids(demo):
     rosters.set_photo(adviser, _png())
     exception = rosters.save_exception(adviser, {"kind": "leave", "day": "2030-01-02"})
     closed = rosters.save_closed_day(demo, {"day": "2030-01-01", "name": "元旦"})
+    from case_desk_data import routed_case  # cases desk: a case every role may open
+    case = routed_case(demo)  # cases desk
     return {"counter_id": counter.id, "ticket_id": ticket.id, "service_id": queue.service_by_code(demo, "D").id,
+            "case_id": case.id,  # cases desk
             "adviser_id": adviser.id, "shift_id": adviser.shifts[0].id, "exception_id": exception.id,
             "closed_day_id": closed.id, "appointment_id": 1}
 

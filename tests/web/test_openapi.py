@@ -249,3 +249,89 @@ def test_the_schemas_are_strict_enough_to_catch_a_leak():
     assert not ticket.is_valid({"phone": "13812345678"})
     assert not board_call.is_valid({"number": "A001", "counter": 1, "counter_name": "", "action": "call",
                                     "at": "2025-01-01T09:00:00+08:00", "name": "张三"})
+
+
+# ---- residents' own reports (我要投诉 / 咨询 / 建议) ------------------------------------------------
+
+SUBMISSIONS = f"{PREFIX}/halls/demo/submissions"
+REPORT = {"kind": "complaint", "category": "neighbour", "description": "楼上漏水。", "phone": "13812345678"}
+
+
+def _report(client, **body):
+    return client.post(SUBMISSIONS, json={**REPORT, **body})
+
+
+def _report_token(client):
+    made = _report(client, name="张三")
+    assert made.status_code == 201, made.get_data(as_text=True)
+    return made.get_json()["token"]
+
+
+def _too_many_reports(client, demo):
+    demo.api_ticket_limit = "1 per minute"
+    db.session.commit()
+    _report(client)
+    return _report(client)
+
+
+def _followed_report(client, demo):
+    """A report with a published reply, walked to the end and rated: every field filled."""
+    from report_data import staff, walk
+
+    from hall import cases as case_rules
+    from hall.models import Case, CaseStep
+    token = _report_token(client)
+    case = db.session.scalar(select(Case).where(Case.token == token))
+    users = staff(demo)
+    case_rules.reply(users["admin"], case, "已联系物业。", public=True)
+    walk(case, users, CaseStep.rated)
+    case_rules.rate(case, "satisfied", "谢谢")
+    return client.get(f"{PREFIX}/submissions/{token}")
+
+
+CASES.update({
+    ("/halls/{hall}/submissions", "post", "201"): lambda c, d: _report(c, name="张三", request_key="report-201-x"),
+    ("/halls/{hall}/submissions", "post", "200"): lambda c, d: (_report(c, request_key="report-same-1"),
+                                                                _report(c, request_key="report-same-1"))[1],
+    ("/halls/{hall}/submissions", "post", "400"): lambda c, d: c.post(SUBMISSIONS, data="{",
+                                                                      content_type="application/json"),
+    ("/halls/{hall}/submissions", "post", "404"): lambda c, d: c.post(f"{PREFIX}/halls/nowhere/submissions",
+                                                                      json=REPORT),
+    ("/halls/{hall}/submissions", "post", "413"): lambda c, d: c.post(
+        SUBMISSIONS, data=json.dumps({**REPORT, "x": "y" * 70_000}), content_type="application/json"),
+    ("/halls/{hall}/submissions", "post", "415"): lambda c, d: c.post(SUBMISSIONS, data="kind=complaint",
+                                                                      content_type="text/plain"),
+    ("/halls/{hall}/submissions", "post", "422"): lambda c, d: _report(c, category="aliens"),
+    ("/halls/{hall}/submissions", "post", "429"): _too_many_reports,
+
+    ("/submissions/{token}", "get", "200"): _followed_report,
+    ("/submissions/{token}", "get", "404"): lambda c, d: c.get(f"{PREFIX}/submissions/AAAAAAAAAAAAAAAAAAAAAA"),
+})
+
+
+def test_the_report_requests_sent_above_match_the_documented_request_body():
+    schema = DOC["paths"]["/halls/{hall}/submissions"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    check = validator_for(schema)
+    check.validate({**REPORT, "name": "张三", "request_key": "report-201-x"})
+    check.validate({"kind": "inquiry", "category": "other", "description": "怎么办理？"})
+    assert not check.is_valid({"kind": "complaint", "category": "neighbour"}), "description is required"
+    assert not check.is_valid({**REPORT, "kind": "praise"})
+    assert not check.is_valid({**REPORT, "category": "aliens"})
+
+
+def test_the_report_schema_is_strict_enough_to_catch_a_leak():
+    """A report that grew the resident's phone or name would fail the checks above."""
+    submission = validator_for({"$ref": "#/components/schemas/Submission"})
+    entry = validator_for({"$ref": "#/components/schemas/TimelineEntry"})
+    assert not submission.is_valid({"phone": "13812345678"})
+    assert not entry.is_valid({"at": "2026-01-01T09:00:00+08:00", "step": "intake", "action": "remark",
+                               "title": "", "text": "", "name": "张三"})
+
+
+def test_the_documented_kinds_categories_and_steps_are_the_apps():
+    from hall.categories import CATEGORIES
+    from hall.models import CASE_STEPS, SubmissionKind
+    schema = DOC["components"]["schemas"]["Submission"]["properties"]
+    assert schema["category"]["enum"] == list(CATEGORIES)
+    assert schema["kind"]["enum"] == [k.value for k in SubmissionKind]
+    assert schema["step"]["enum"] == [s.value for s in CASE_STEPS]

@@ -20,6 +20,8 @@ GOOD = {
     "checkin_early_minutes": "5", "checkin_grace_minutes": "20",
     **{f"{field}-{code}": value for code in "ABCD" for field, value in (("slot_minutes", "30"), ("slot_capacity", "1"))},
     "bookable-A": "1",
+    "case_code": "gs", "step_days-intake": "2", "step_days-sorted": "3", "step_days-deliberating": "20",
+    "step_days-acting": "15", "step_days-following_up": "30", "step_days-rated": "7",
 }
 
 
@@ -56,6 +58,8 @@ def test_good_settings_are_saved(demo, admin):
     assert hall.api_ticket_limit == "100 per hour"
     assert (hall.booking_notice_minutes, hall.booking_days_ahead) == (120, 21)
     assert (hall.checkin_early_minutes, hall.checkin_grace_minutes) == (5, 20)
+    assert hall.case_code == "GS", "stored in capitals"
+    assert hall.case_step_days == {"intake": 2, "deliberating": 20}, "only the limits that differ from the defaults"
 
 
 def test_the_administrator_chooses_which_services_take_appointments(demo, admin):
@@ -170,3 +174,70 @@ def test_clean_reports_every_problem_at_once():
     with pytest.raises(hall_settings.SettingsInvalid) as caught:
         hall_settings.clean({**GOOD, "name": "", "closes_at": "", "api_ticket_limit": "x"})
     assert set(caught.value.errors) == {"name", "closes_at", "api_ticket_limit"}
+
+
+# ---- cases: the numbers' code and each step's limit ---------------------------------------------
+
+def test_the_case_settings_show_the_code_and_each_steps_limit(demo, admin):
+    page = admin.get("/admin/settings?lang=en").get_data(as_text=True)
+    assert 'id="case-settings"' in page and 'name="case_code" value=""' in page
+    year = __import__("hall.clock", fromlist=["local"]).local(demo).year
+    assert f"DEMO-{year}-0001" in page, "an example number with the slug as the code"
+    assert 'name="step_days-intake" min="1" max="365" value="1"' in page
+    assert 'name="step_days-following_up" min="1" max="365" value="30"' in page
+    hall_now(demo).case_step_days = {"sorted": 5}
+    db.session.commit()
+    assert 'name="step_days-sorted" min="1" max="365" value="5"' in admin.get("/admin/settings").get_data(as_text=True)
+
+
+def test_a_new_code_numbers_the_next_cases(demo, admin):
+    from hall import cases
+    from hall.models import CaseSource
+    assert admin.post("/admin/settings", data=GOOD).status_code == 303
+    case = cases.open_case(hall_now(demo), source=CaseSource.staff, category="neighbour")
+    assert case.number.startswith("GS-")
+    # empty again: the slug in capitals; a blank limit is the default
+    form = {**GOOD, "case_code": " ", "step_days-deliberating": ""}
+    assert admin.post("/admin/settings", data=form).status_code == 303
+    hall = hall_now(demo)
+    assert hall.case_code == "" and hall.case_step_days == {"intake": 2}
+    assert cases.open_case(hall, source=CaseSource.staff, category="neighbour").number.startswith("DEMO-")
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("case_code", "GS-1", "12 letters and digits"),
+    ("case_code", "拱墅", "12 letters and digits"),
+    ("case_code", "A" * 13, "12 letters and digits"),
+    ("case_code", "OTHER", "Another hall numbers its cases with OTHER"),   # the other hall's slug
+    ("case_code", "XH", "Another hall numbers its cases with XH"),         # … or its code
+    ("step_days-sorted", "0", "1 to 365"),
+    ("step_days-rated", "two", "1 to 365"),
+    ("step_days-acting", "366", "1 to 365"),
+])
+def test_bad_case_settings_are_explained_and_nothing_is_saved(demo, admin, field, value, message):
+    from hall.setup import create_hall
+    other = create_hall("other", "另一个大厅")
+    create_hall("third", "第三个大厅").case_code = "XH"
+    db.session.commit()
+    admin.get("/admin/settings?lang=en")
+    response = admin.post("/admin/settings", data={**GOOD, field: value})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in page
+    assert f'name="{field}"' in page and 'aria-invalid="true" aria-describedby="err-' + field + '"' in page
+    hall = hall_now(demo)
+    assert (hall.case_code, hall.case_step_days, hall.name) == ("", {}, demo.name)
+    assert other.case_code == ""
+
+
+def test_a_code_another_halls_cases_were_numbered_with_is_taken(demo, admin):
+    from hall import cases
+    from hall.models import CaseSource
+    from hall.setup import create_hall
+    other = create_hall("other", "另一个大厅")
+    cases.open_case(other, source=CaseSource.staff, category="neighbour")  # OTHER-…-0001
+    other.case_code = "NEW"
+    db.session.commit()
+    admin.get("/admin/settings?lang=en")
+    response = admin.post("/admin/settings", data={**GOOD, "case_code": "OTHER"})
+    assert response.status_code == 422 and "Another hall numbers its cases with OTHER" in response.get_data(as_text=True)
+
