@@ -70,6 +70,29 @@ def json_body() -> object:
         raise Unreadable() from None
 
 
+def _optional_text(data: dict, field: str) -> str | None:
+    value = data.get(field)
+    if value is not None and not isinstance(value, str):
+        raise Invalid(_l("%(field)s is text.", field=field))
+    return value
+
+
+def _phone(data: dict) -> str | None:
+    """The phone as sent (checked as a number by the rules that take it), or None."""
+    phone = data.get("phone")
+    if phone is not None and not isinstance(phone, str):
+        raise Invalid(_l("Please send the mobile number as text, such as \"13812345678\"."))
+    return phone
+
+
+def _request_key(data: dict) -> str | None:
+    """The client's key that makes a repeated request give the same answer, or None."""
+    key = data.get("request_key")
+    if key is not None and (not isinstance(key, str) or not REQUEST_KEY.fullmatch(key)):
+        raise Invalid(_l("request_key is 8 to 64 letters, digits or punctuation marks, without spaces."))
+    return key
+
+
 def ticket_request() -> TicketRequest:
     """{"service": "A", "phone": "138…", "priority": false, "request_key": "…"}; other keys are
     ignored, so a client written for a later version still works."""
@@ -81,17 +104,13 @@ def ticket_request() -> TicketRequest:
         raise Invalid(_l("Please choose a service."))
     if not isinstance(service, str):
         raise Invalid(_l("The service is its letter code, such as \"A\"."))
-    phone = data.get("phone")
-    if phone is not None and not isinstance(phone, str):
-        raise Invalid(_l("Please send the mobile number as text, such as \"13812345678\"."))
+    phone = _phone(data)
     priority = data.get("priority", False)
     if priority is None:
         priority = False
     if not isinstance(priority, bool):
         raise Invalid(_l("priority is true or false."))
-    key = data.get("request_key")
-    if key is not None and (not isinstance(key, str) or not REQUEST_KEY.fullmatch(key)):
-        raise Invalid(_l("request_key is 8 to 64 letters, digits or punctuation marks, without spaces."))
+    key = _request_key(data)
     if not (1 <= len(service) <= 2 and service.isalpha()):
         raise NotFound(_l("This hall has no such service."))
     return TicketRequest(service=service, phone=clean_phone(phone), priority=priority, request_key=key)
@@ -137,15 +156,9 @@ def appointment_request() -> AppointmentRequest:
     service = data.get("service")
     if not isinstance(service, str) or not service:
         raise Invalid(_l("Please choose a service."))
-    name = data.get("name")
-    if name is not None and not isinstance(name, str):
-        raise Invalid(_l("name is text."))
-    phone = data.get("phone")
-    if phone is not None and not isinstance(phone, str):
-        raise Invalid(_l("Please send the mobile number as text, such as \"13812345678\"."))
-    key = data.get("request_key")
-    if key is not None and (not isinstance(key, str) or not REQUEST_KEY.fullmatch(key)):
-        raise Invalid(_l("request_key is 8 to 64 letters, digits or punctuation marks, without spaces."))
+    name = _optional_text(data, "name")
+    phone = _phone(data)
+    key = _request_key(data)
     if not (1 <= len(service) <= 2 and service.isalpha()):
         raise NotFound(_l("This hall has no such service."))
     return AppointmentRequest(service=service, start=aware_time(data.get("start")), phone=phone,
@@ -178,18 +191,9 @@ def submission_request() -> SubmissionRequest:
         raise Invalid(_l("Please send a JSON object, such as {\"kind\": \"complaint\"}."))
     texts = {}
     for field in ("kind", "category", "description"):
-        value = data.get(field)
-        if value is not None and not isinstance(value, str):
-            raise Invalid(_l("%(field)s is text.", field=field))
-        texts[field] = value or ""
-    name = data.get("name")
-    if name is not None and not isinstance(name, str):
-        raise Invalid(_l("name is text."))
-    phone = data.get("phone")
-    if phone is not None and not isinstance(phone, str):
-        raise Invalid(_l("Please send the mobile number as text, such as \"13812345678\"."))
-    key = data.get("request_key")
-    if key is not None and (not isinstance(key, str) or not REQUEST_KEY.fullmatch(key)):
-        raise Invalid(_l("request_key is 8 to 64 letters, digits or punctuation marks, without spaces."))
+        texts[field] = _optional_text(data, field) or ""
+    name = _optional_text(data, "name")
+    phone = _phone(data)
+    key = _request_key(data)
     return SubmissionRequest(kind=texts["kind"], category=texts["category"], description=texts["description"],
                              name=name, phone=phone, request_key=key)

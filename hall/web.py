@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import wraps
+from typing import Callable
 
 from flask import Flask, Response, make_response, render_template, request
 from flask_babel import format_datetime, get_locale
@@ -9,7 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from . import clock
-from .errors import HallError
+from .errors import HallError, NotFound
 from .extensions import db, htmx
 from .i18n import is_english, lang_url, service_name
 from .people import mask_name, mask_phone
@@ -25,6 +27,22 @@ def page_or_fragment(page: str, fragment: str, status: int = 200, **context) -> 
     response = make_response(render_template(fragment if wants_fragment() else page, **context), status)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def unknown_shows(page: Callable[..., Response]):
+    """Unknown or malformed hall, service or token (a QR code may be old or mistyped): the view
+    answers with `page(**the view's arguments)`, a friendly page, never a bare 404 nor a hint of
+    what exists."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except NotFound:
+                db.session.rollback()
+                return page(**kwargs)
+        return wrapper
+    return decorate
 
 
 def etag_for(*parts) -> str:

@@ -38,7 +38,7 @@ from hall.booking import SlotTaken
 from hall.errors import HallError, NotFound
 from hall.extensions import db
 from hall.links import public_url, qr_svg
-from hall.web import page_or_fragment, wants_fragment
+from hall.web import page_or_fragment, unknown_shows, wants_fragment
 
 from . import bp
 from .views import AUTOPRINT, _not_found
@@ -309,15 +309,7 @@ def _appointment_page(screen, status=200, **extra):
                             screen=screen, hall=screen.hall, room=flow.room_text(screen.room), qr=qr, **extra)
 
 
-def appointment_view(view):
-    @wraps(view)
-    def wrapper(token, *args, **kwargs):
-        try:
-            return view(token, *args, **kwargs)
-        except NotFound:
-            db.session.rollback()
-            return _unknown_appointment()
-    return wrapper
+appointment_view = unknown_shows(lambda **_: _unknown_appointment())
 
 
 @bp.get("/a/<token>")

@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 
 from hall import board as calls
 from hall import queue
-from hall.errors import Invalid, NotFound, WrongState
-from hall.web import etag_for, page_or_fragment, polled, wants_fragment
+from hall.errors import Invalid, WrongState
+from hall.web import etag_for, page_or_fragment, polled, unknown_shows, wants_fragment
 
 from . import bp
 
@@ -23,6 +23,9 @@ def _unknown():
     return page_or_fragment("phone/unknown.html", "phone/_unknown.html", status=404)
 
 
+ticket_view = unknown_shows(lambda **_: _unknown())
+
+
 def _after_change(ticket):
     """htmx gets the new fragment; a plain form post goes back to the page (no resubmit on reload)."""
     if wants_fragment():
@@ -32,22 +35,18 @@ def _after_change(ticket):
 
 
 @bp.get("/t/<token>")
+@ticket_view
 def phone(token):
-    try:
-        stamp = queue.ticket_stamp(token)  # an idle poll stops at this one query
-    except NotFound:
-        return _unknown()
+    stamp = queue.ticket_stamp(token)  # an idle poll stops at this one query
     tag = etag_for(*calls.ticket_tag(stamp))
     return polled("phone/page.html", "phone/_ticket.html", tag,
                   lambda: _context(queue.ticket_by_token(token)))
 
 
 @bp.post("/t/<token>/cancel")
+@ticket_view
 def phone_cancel(token):
-    try:
-        ticket = queue.ticket_by_token(token)
-    except NotFound:
-        return _unknown()
+    ticket = queue.ticket_by_token(token)
     try:
         queue.cancel(ticket)
     except WrongState:
@@ -56,11 +55,9 @@ def phone_cancel(token):
 
 
 @bp.post("/t/<token>/rate")
+@ticket_view
 def phone_rate(token):
-    try:
-        ticket = queue.ticket_by_token(token)
-    except NotFound:
-        return _unknown()
+    ticket = queue.ticket_by_token(token)
     try:
         queue.rate(ticket, request.form.get("rating", ""), request.form.get("comment"))
     except Invalid:

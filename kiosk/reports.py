@@ -30,7 +30,6 @@ The report's page, public, found by its unguessable token only:
 from __future__ import annotations
 
 import secrets
-from functools import wraps
 
 from flask import make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -47,7 +46,7 @@ from hall.extensions import db
 from hall.images import megabytes
 from hall.links import public_url, qr_svg
 from hall.models import Role, SubmissionKind
-from hall.web import error_response, etag_for, page_or_fragment, polled, wants_fragment
+from hall.web import error_response, etag_for, page_or_fragment, polled, unknown_shows, wants_fragment
 
 from . import bp
 from .views import AUTOPRINT, kiosk_page
@@ -262,16 +261,7 @@ def _report_page(screen: reports.ReportPage, status: int = 200, **extra):
     return _private(response)
 
 
-def report_view(view):
-    """An unknown or malformed token: the friendly page, never a hint of what exists."""
-    @wraps(view)
-    def wrapper(token, *args, **kwargs):
-        try:
-            return view(token, *args, **kwargs)
-        except NotFound:
-            db.session.rollback()
-            return _unknown()
-    return wrapper
+report_view = unknown_shows(lambda **_: _unknown())
 
 
 @bp.get("/r/<token>")

@@ -12,7 +12,7 @@ first showing. ?autoprint=0 turns it off.
 from __future__ import annotations
 
 import secrets
-from functools import lru_cache, wraps
+from functools import lru_cache
 from pathlib import Path
 
 from flask import redirect, render_template, request, session, url_for
@@ -23,7 +23,7 @@ from hall import kiosk_flow, queue
 from hall.errors import HallClosed, Invalid, NotFound, ServicePaused
 from hall.extensions import db
 from hall.links import public_url, qr_svg
-from hall.web import polled
+from hall.web import polled, unknown_shows
 
 from . import bp
 
@@ -62,16 +62,8 @@ def _not_found(hall_slug: str | None = None):
     return render_template("kiosk/not_found.html", home_url=home), 404
 
 
-def kiosk_page(view):
-    """Unknown hall, service or ticket: the kiosk's own 404 page."""
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except NotFound:
-            db.session.rollback()
-            return _not_found(kwargs.get("hall"))
-    return wrapper
+# Unknown hall, service or ticket: the kiosk's own 404 page, with a way home when the hall exists.
+kiosk_page = unknown_shows(lambda hall=None, **_: _not_found(hall))
 
 
 def _remember_autoprint() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask import g, has_app_context
+from flask_babel import refresh
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
@@ -130,7 +131,17 @@ def demo(app):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """The test client, forgetting the language Flask-Babel cached in the test's app context (g
+    outlives a request there, not on a real server), so that each request chooses its own."""
+    client = app.test_client()
+    send = client.open
+
+    def open_fresh(*args, **kwargs):
+        refresh()
+        return send(*args, **kwargs)
+
+    client.open = open_fresh
+    return client
 
 
 def svc(hall, code: str):
@@ -146,6 +157,18 @@ def counter(hall, number: int):
 
 def login(client, username: str, password: str = "hall-demo"):
     return client.post("/admin/login", data={"username": username, "password": password})
+
+
+def as_user(client, user, lang: str | None = "en") -> None:
+    """Log in by session, without the login form (fast); `user` None logs out. In English unless
+    `lang` says otherwise (None: the default, Chinese)."""
+    with client.session_transaction() as session:
+        session.clear()
+        if user is not None:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        if lang:
+            session["lang"] = lang
 
 
 # ---- a real server ---------------------------------------------------------------------------

@@ -10,25 +10,16 @@ import io
 import shutil
 import subprocess
 import zipfile
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from browser.screens import DESK, SHOTS, log_in
 from document_data import APPLICANT, closed_case, new_case, pdf_text, staff
 from hall import clock
 from hall.extensions import db
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
-DESK = {"width": 1366, "height": 900}
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/admin/login")
-    page.fill("#username", username)
-    page.fill("#password", "hall-demo")
-    page.click("button[type=submit]")
 
 
 def test_an_administrator_exports_a_period_and_downloads_the_zip(browser, live_server, demo, tmp_path):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from arrival_setup import PASSWORD, make_hall
+from browser.screens import DESK, SHOTS, log_in
 from conftest import BOARD, KIOSK
 from playwright.sync_api import expect
 
@@ -18,8 +18,6 @@ from hall.extensions import db
 from hall.models import ExceptionKind, ShiftException
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
-DESK = {"width": 1366, "height": 900}
 
 
 def slot_now(hall, minutes: int = 5):
@@ -31,13 +29,6 @@ def slot_now(hall, minutes: int = 5):
 
 def book(s, start, phone, name=""):
     return booking.book(s.hall, s.service, start, phone=phone, name=name, at=start - timedelta(days=1)).appointment
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/admin/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
 
 
 def test_scan_at_the_kiosk_then_called_first_at_the_room(browser, live_server, app):
@@ -109,7 +100,7 @@ def test_scan_at_the_kiosk_then_called_first_at_the_room(browser, live_server, a
     desk = browser.new_context(viewport=BOARD, locale="zh-CN")
     page = desk.new_page()
     try:
-        log_in(page, live_server.url, "arr-reception")
+        log_in(page, live_server.url, "arr-reception", PASSWORD)
         page.goto(f"{live_server.url}/admin/console/{room_id}")
         rows = page.locator("#waiting-list tbody tr")
         expect(rows.first).to_contain_text(number)
@@ -145,7 +136,7 @@ def test_reception_page_checks_in_and_books(browser, live_server, app):
     context = browser.new_context(viewport=DESK, locale="zh-CN")
     page = context.new_page()
     try:
-        log_in(page, live_server.url, "arr-reception")
+        log_in(page, live_server.url, "arr-reception", PASSWORD)
         page.goto(f"{live_server.url}/admin/appointments")
         expect(page.locator(f"#stranded [data-appointment='{stranded_id}']")).to_be_visible()
         row = page.locator(f"#adviser-{adviser_id} tr[data-appointment='{first_id}']")

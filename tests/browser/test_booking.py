@@ -2,38 +2,18 @@
 touch, the on-screen keypad) and a phone (390×844) from the poster's QR code to the
 appointment's page and a cancel."""
 import re
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
 from booking_fixtures import booking_hall
-from browser.test_kiosk import FAKE_PRINT, MEASURE
-from conftest import KIOSK, PHONE
+from browser.screens import big_and_clear, shoot
+from conftest import PHONE
 from hall.extensions import db
 from hall.models import Appointment
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
-
-
-@pytest.fixture
-def kiosk(browser, live_server):
-    context = browser.new_context(viewport=KIOSK, has_touch=True, base_url=live_server.url, locale="zh-CN")
-    context.add_init_script(FAKE_PRINT)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def phone(browser, live_server):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2,
-                                  base_url=live_server.url, locale="zh-CN")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def appointments():
@@ -44,20 +24,6 @@ def appointments():
             for a in db.session.scalars(select(Appointment).order_by(Appointment.id))]
     db.session.rollback()
     return rows
-
-
-def shoot(page, name, full_page=False):
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / name), full_page=full_page)
-
-
-def big_and_clear(page, where):
-    """What an elderly resident would notice: small targets, small or faint text, sideways scroll."""
-    found = page.evaluate(MEASURE)
-    assert found["small"] == [], where
-    assert found["tiny"] == [], where
-    assert found["faint"] == [], where
-    assert found["scrollWidth"] <= KIOSK["width"], where
 
 
 def test_kiosk_tap_through_a_whole_booking_with_the_keypad(kiosk, app):

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from browser.test_cases_desk import DESK, log_in
-from browser.test_kiosk import FAKE_PRINT
+from browser.screens import DESK, FAKE_PRINT, SHOTS, log_in
 from conftest import KIOSK, PHONE
 from document_data import pdf_text
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 STEPS = ["开放说事", "分类理事", "多方议事", "党群办事", "跟踪督事", "群众评事"]
 REPLY = "<i>已约双方本周五上午到大厅调解。</i>"  # markup a careless page would render: shown as text
 

@@ -8,25 +8,15 @@ catalogue's."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from browser.screens import DESK, SHOTS, log_in
 from hall import queue
 from hall.extensions import db
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
-DESK = {"width": 1366, "height": 900}
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/admin/login")
-    page.fill("#username", username)
-    page.fill("#password", "hall-demo")
-    page.click("button[type=submit]")
-    expect(page.locator(".admin-nav")).to_be_visible()
 
 
 def events(page) -> int:

@@ -3,9 +3,9 @@ production): log in, choose a counter, see a new ticket arrive by itself, call, 
 transfer to a room. Screenshots go to screenshots/."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
+from browser.screens import SHOTS, log_in
 from conftest import BOARD
 from playwright.sync_api import expect
 
@@ -13,7 +13,6 @@ from hall import queue
 from hall.extensions import db
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 DESK_SMALL = {"width": 1366, "height": 768}
 
 
@@ -23,13 +22,6 @@ def issue(hall, code: str, **kwargs) -> str:
     number = queue.issue_ticket(hall, queue.service_by_code(hall, code), **kwargs).display_number
     db.session.commit()
     return number
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/admin/login")
-    page.fill("#username", username)
-    page.fill("#password", "hall-demo")
-    page.click("button[type=submit]")
 
 
 def test_reception_works_a_counter_live(browser, live_server, demo):

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from browser.test_kiosk import FAKE_PRINT, MEASURE
+from browser.screens import big_and_clear, shoot
 from conftest import KIOSK, PHONE
 from hall import cases
 from hall.extensions import db
@@ -22,25 +21,6 @@ from hall.models import Case, CasePhoto, CaseStep as S, Submission
 from report_data import PHP, has_gps, jpeg, staff, walk
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
-
-
-@pytest.fixture
-def kiosk(browser, live_server):
-    context = browser.new_context(viewport=KIOSK, has_touch=True, base_url=live_server.url, locale="zh-CN")
-    context.add_init_script(FAKE_PRINT)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def phone(browser, live_server):
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2,
-                                  base_url=live_server.url, locale="zh-CN")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def submissions():
@@ -51,20 +31,6 @@ def submissions():
             for s in db.session.scalars(select(Submission).order_by(Submission.id))]
     db.session.rollback()
     return rows
-
-
-def shoot(page, name, full_page=False):
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / name), full_page=full_page)
-
-
-def big_and_clear(page, where, width=KIOSK["width"]):
-    """What an elderly resident would notice: small targets, small or faint text, sideways scroll."""
-    found = page.evaluate(MEASURE)
-    assert found["small"] == [], where
-    assert found["tiny"] == [], where
-    assert found["faint"] == [], where
-    assert found["scrollWidth"] <= width, where
 
 
 def one_screen(page, where):

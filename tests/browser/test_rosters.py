@@ -7,26 +7,16 @@ import re
 import shutil
 import subprocess
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from browser.test_kiosk import MEASURE
+from browser.screens import DESK, MEASURE, SHOTS, log_in
 from hall import clock, rosters
 from hall.extensions import db
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
-DESK = {"width": 1366, "height": 900}
 KIOSK = {"width": 1080, "height": 1920}
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/admin/login")
-    page.fill("#username", username)
-    page.fill("#password", "hall-demo")
-    page.click("button[type=submit]")
 
 
 def test_admin_adds_an_adviser_and_a_range_in_place_and_sees_the_week(browser, live_server, demo, tmp_path):

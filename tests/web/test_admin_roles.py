@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from conftest import as_user
 from hall import queue, rosters
 from hall.extensions import db
 from hall.models import Counter, User
@@ -138,14 +139,10 @@ def url_of(rule, ids) -> str:
     return rule.build(values, append_unknown=False)[1]
 
 
-def as_user(client, username: str | None) -> None:
-    """Log in by session (fast, and again before every request: one of the routes logs out)."""
-    with client.session_transaction() as session:
-        session.clear()
-        if username:
-            user = db.session.scalar(select(User).where(User.username == username))
-            session["_user_id"] = str(user.id)
-            session["_fresh"] = True
+def log_in_as(client, username: str | None) -> None:
+    """Again before every request: one of the routes logs out."""
+    user = db.session.scalar(select(User).where(User.username == username)) if username else None
+    as_user(client, user, lang=None)
 
 
 def request(client, method: str, url: str, **kwargs):
@@ -171,7 +168,7 @@ def test_no_login_is_sent_to_the_login_page(app, client, ids):
         if ALLOWED.get(endpoint) == PUBLIC:
             continue
         url = url_of(rule, ids)
-        as_user(client, None)
+        log_in_as(client, None)
         response = request(client, method, url)
         if not is_login_redirect(response):
             failures.append(f"{method} {url}: {response.status_code} {response.headers.get('Location')}")
@@ -194,7 +191,7 @@ def test_each_role_gets_exactly_its_routes(app, client, ids, role):
     for endpoint, rule, method in admin_rules(app):
         allowed = ALLOWED[endpoint]
         url = url_of(rule, ids)
-        as_user(client, role)
+        log_in_as(client, role)
         response = request(client, method, url)
         status = response.status_code
         if allowed == PUBLIC or role in allowed:

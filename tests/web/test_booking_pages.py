@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from flask_babel import force_locale, gettext, refresh
+from flask_babel import force_locale, gettext
 from icalendar import Calendar
 from markupsafe import escape
 from sqlalchemy import func, select
@@ -18,19 +18,6 @@ from hall.models import Appointment, ClosedDay
 
 ZH, EN = "zh_Hans_CN", "en"
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def client(client):
-    """Each request chooses its own language (the test's app context would keep the first)."""
-    send = client.open
-
-    def open_fresh(*args, **kwargs):
-        refresh()
-        return send(*args, **kwargs)
-
-    client.open = open_fresh
-    return client
 
 
 @pytest.fixture

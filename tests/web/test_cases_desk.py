@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from case_desk_data import AGREEMENT, PARTIES, new_case, staff, walk
+from conftest import as_user
 from sqlalchemy import func, select
 
 from hall import cases, clock, queue
@@ -21,16 +22,6 @@ from hall.setup import create_hall, create_user
 HX = {"HX-Request": "true"}
 MARKUP = '<script>alert("x")</script><b>bold</b>'
 ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;"
-
-
-def as_user(client, user) -> None:
-    """Log in by session, in English."""
-    with client.session_transaction() as session:
-        session.clear()
-        if user is not None:
-            session["_user_id"] = str(user.id)
-            session["_fresh"] = True
-        session["lang"] = "en"
 
 
 @pytest.fixture

@@ -13,20 +13,6 @@ from hall.models import Ticket
 TILE = re.compile(r'<(a|div) class="tile [^"]*"[^>]*data-service="(\w+)" data-state="(\w+)"')
 
 
-@pytest.fixture
-def client(client):
-    """The test client, forgetting the language Flask-Babel cached in the test's app context (g
-    outlives a request there, not on a real server), so that each request chooses its own."""
-    send = client.open
-
-    def open_fresh(*args, **kwargs):
-        refresh()
-        return send(*args, **kwargs)
-
-    client.open = open_fresh
-    return client
-
-
 def tiles(html):
     """{code: (tag, state)} of the home screen's tiles."""
     return {code: (tag, state) for tag, code, state in TILE.findall(html)}

@@ -7,6 +7,7 @@ from datetime import time, timedelta
 
 import pytest
 from arrival_setup import DAY, FrozenClock, local, make_hall
+from conftest import as_user
 from sqlalchemy import func, select
 
 from hall import booking, queue
@@ -24,15 +25,6 @@ def s(app):
 @pytest.fixture
 def clock_at(monkeypatch, s):
     return FrozenClock(monkeypatch, local(s.hall, DAY, 9, 0))
-
-
-def as_user(client, user) -> None:
-    with client.session_transaction() as session:
-        session.clear()
-        if user is not None:
-            session["_user_id"] = str(user.id)
-            session["_fresh"] = True
-        session["lang"] = "en"
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import io
 import re
 
 import pytest
-from flask_babel import force_locale, gettext, refresh
+from flask_babel import force_locale, gettext
 from markupsafe import escape
 from PIL import Image
 from sqlalchemy import func, select
@@ -24,19 +24,6 @@ from report_data import PHP, has_gps, jpeg, oversized, png, report, staff, walk
 
 HX = {"HX-Request": "true"}
 SCRIPT = "<script>alert('x')</script>"
-
-
-@pytest.fixture
-def client(client):
-    """Each request chooses its own language (the test's app context would keep the first)."""
-    send = client.open
-
-    def open_fresh(*args, **kwargs):
-        refresh()
-        return send(*args, **kwargs)
-
-    client.open = open_fresh
-    return client
 
 
 def said(app, msgid, lang="zh_Hans_CN", **values):
