@@ -11,6 +11,7 @@ steps (with the reason and the other channels told), or withdrawn at any step.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -884,6 +885,19 @@ ACTION_LABELS = {
 }
 
 
+def event_text(event: CaseEvent) -> str:
+    """What a timeline entry says, in the reader's language where the words are the system's own:
+    a move reads "开放说事 → 分类理事" in Chinese and "Open talk → Sorting" in English, whatever
+    the language of whoever made it; a note typed with the move follows on the next line."""
+    text = event.text or ""
+    position = CASE_STEPS.index(event.step)
+    if event.action != "moved" or position == 0:
+        return text
+    note = text.split("\n", 1)[1] if "\n" in text else ""
+    moved = str(_l("%(from)s → %(to)s", **{"from": step_label(CASE_STEPS[position - 1]), "to": step_label(event.step)}))
+    return moved + (f"\n{note}" if note else "")
+
+
 def action_label(action: str) -> str:
     """What a timeline entry was, in words: on the case page and in the printed summary."""
     return str(ACTION_LABELS.get(action, action))
@@ -898,6 +912,7 @@ AUDIT_LABELS = {
     "case.note": _l("Wrote an internal note"), "case.remark": _l("Resident's remark"),
     "case.declined": _l("Declined"), "case.withdrawn": _l("Withdrawn"), "case.rated": _l("Rated"),
     "case.closed": _l("Closed without a rating"), "case.view_personal": _l("Viewed personal data"),
+    "case.print_agreement": _l("Printed the mediation agreement"), "case.archive": _l("Exported the archive"),
 }
 RATING_LABELS = {Rating.satisfied: _l("Satisfied"), Rating.fairly_satisfied: _l("Fairly satisfied"),
                  Rating.dissatisfied: _l("Dissatisfied")}
@@ -905,6 +920,40 @@ RATING_LABELS = {Rating.satisfied: _l("Satisfied"), Rating.fairly_satisfied: _l(
 
 def rating_label(rating: Rating | str | None) -> str:
     return str(RATING_LABELS[Rating(rating)]) if rating else ""
+
+
+def _label(labels: Mapping, enum, value: str) -> str:
+    try:
+        return str(labels[enum(value)])
+    except (KeyError, ValueError):
+        return value
+
+
+def audit_detail(entry: AuditEntry) -> str:
+    """An audit entry's detail in the reader's words. The log keeps what happened as codes
+    ("sorted -> deliberating", "DEMO-2026-0042 success", "… command line"); the case's number,
+    shown in its own column, is left out."""
+    text = (entry.detail or "").strip()
+    if entry.case is not None and text.startswith(entry.case.number):
+        text = text[len(entry.case.number):].strip()
+    action, handler = entry.action, ""
+    if "->" in text and action != "case.move":
+        text, handler = (part.strip() for part in text.split("->", 1))
+    if action == "case.move" and "->" in text:
+        before, after = (part.strip() for part in text.split("->", 1))
+        text = f"{_label(STEP_LABELS, CaseStep, before)} → {_label(STEP_LABELS, CaseStep, after)}"
+    elif action == "case.open":
+        text = _label(SOURCE_LABELS, CaseSource, text)
+    elif action in ("case.outcome", "case.declined", "case.withdrawn", "case.rated", "case.closed"):
+        text = _label(OUTCOME_LABELS, CaseOutcome, text)
+    elif text in ("archive", "command line"):
+        text = str(_l("in the archive export") if text == "archive" else _l("from the command line"))
+    elif action == "case.archive":
+        found = re.fullmatch(r"(\S+)\.\.(\S+): (\d+) cases, (\d+) agreements", text)
+        if found:
+            text = str(_l("%(first)s to %(last)s: %(cases)s cases, %(agreements)s agreements",
+                          first=found[1], last=found[2], cases=found[3], agreements=found[4]))
+    return " ".join(part for part in (text, f"→ {handler}" if handler else "") if part)
 
 
 def days_in_step(case: Case, at: datetime | None = None) -> int:

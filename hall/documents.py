@@ -434,6 +434,17 @@ def render_html(template: str, **context) -> str:
 
 # ==== what the documents say ==================================================================
 
+def chinese_count(n: int) -> str:
+    """How a document written in Chinese counts its copies: 2 → 两, 4 → 四, 12 → 十二, 23 → 二十三."""
+    digits = "零一二三四五六七八九"
+    if n == 2:
+        return "两"
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    return (("" if tens == 1 else digits[tens]) + "十" if tens else "") + (digits[ones] if ones else "")
+
+
 def local_date(case: Case, at: datetime | None) -> str:
     """A date in the hall's timezone, written as the reader's language writes dates."""
     if at is None:
@@ -545,7 +556,7 @@ def timeline(case: Case) -> list[StepView]:
     for index, step in enumerate(CASE_STEPS):
         events = sorted((e for e in case.events if e.step == step), key=lambda e: (e.at, e.id))
         views.append(StepView(step, index + 1, cases.step_label(step), [
-            {"when": short_time(case, e.at), "who": person(e.user), "what": cases.action_label(e.action), "text": e.text}
+            {"when": short_time(case, e.at), "who": person(e.user), "what": cases.action_label(e.action), "text": cases.event_text(e)}
             for e in events], current=case.is_open and step == case.step, reached=index <= reached))
     return views
 
@@ -584,7 +595,7 @@ def agreement_copies(case: Case) -> list[str]:
 def agreement_context(case: Case) -> dict:
     copies = agreement_copies(case)
     return {**_common(case), "parties": cases.parties_for(case, revealed=True), "copies": copies,
-            "count": len(copies), "agreed": local_date(case, case.agreed_at or case.closed_at or clock.now())}
+            "count": chinese_count(len(copies)), "agreed": local_date(case, case.agreed_at or case.closed_at or clock.now())}
 
 
 # ==== the documents ===========================================================================

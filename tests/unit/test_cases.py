@@ -412,3 +412,30 @@ def test_the_demo_hall_brings_cases_in_every_step_once(app, demo):
     assert all(e.at <= clock.now() for c in every for e in c.events)
     assert all(cases.what_is_missing(c) is None for c in every if c.step in (S.sorted, S.deliberating))
     assert len(cases.open_cases(admin)) == 8
+
+
+def test_the_audit_log_reads_in_words(demo, staff):
+    case = cases.open_case(demo, parties=PARTIES, user=staff["reception"], source=CaseSource.police,
+                           category="neighbour", facts="楼上漏水。", handler=staff["mediator"])
+    cases.move(staff["mediator"], case, S.sorted)
+    entries = {e.action: e for e in cases.audit_log(demo, case_id=case.id)}
+    assert cases.audit_detail(entries["case.open"]) == "Referred by the police → mediator"
+    assert cases.audit_detail(entries["case.move"]) == "Open talk → Sorting"
+    made = AuditEntry(hall_id=demo.id, action="case.print_agreement", case=case, detail=f"{case.number} command line")
+    assert cases.audit_detail(made) == "from the command line"
+    made = AuditEntry(hall_id=demo.id, action="case.archive", detail="2026-01-01..2026-06-30: 3 cases, 1 agreements")
+    assert cases.audit_detail(made) == "2026-01-01 to 2026-06-30: 3 cases, 1 agreements"
+    made = AuditEntry(hall_id=demo.id, action="case.rated", case=case, detail=f"{case.number} success")
+    assert cases.audit_detail(made) == "Mediated successfully"
+
+
+def test_a_move_reads_in_the_readers_language_whoever_made_it(demo, staff):
+    case = cases.open_case(demo, parties=PARTIES, user=staff["reception"], source=CaseSource.staff,
+                           category="neighbour", facts="楼上漏水。", handler=staff["mediator"])
+    with force_locale("zh_Hans_CN"):
+        cases.move(staff["mediator"], case, S.sorted, note="已电话联系双方。")
+    [moved] = [e for e in case.events if e.action == "moved"]
+    assert moved.text.startswith("开放说事 → 分类理事")
+    assert cases.event_text(moved) == "Open talk → Sorting\n已电话联系双方。"
+    with force_locale("zh_Hans_CN"):
+        assert cases.event_text(moved) == "开放说事 → 分类理事\n已电话联系双方。"

@@ -168,7 +168,7 @@ def test_the_agreement_has_one_copy_per_party_plus_one_kept_each_on_its_own_page
     starts = [next(i for i, page in enumerate(pages) if mark in page) for mark in marks]
     assert starts == sorted(starts) and len(set(starts)) == 4, "each copy starts on a page of its own"
     text = flat(pdf_text(pdf))
-    for words in ("人民调解协议书", "本协议一式4份", "当事人各执一份", "签名", "捺印", "人民调解员（签名）",
+    for words in ("人民调解协议书", "本协议一式四份", "当事人各执一份", "签名", "捺印", "人民调解员（签名）",
                   "人民调解委员会（印章）", "纠纷的主要事实和争议事项", "各方当事人的责任", "履行方式和期限",
                   "具有法律约束力", "申请司法确认"):
         assert words in text, words
@@ -311,3 +311,8 @@ def test_a_character_no_face_has_does_not_stop_a_document(demo, users):
     case = new_case(demo, users, facts="邻居说 🙂 没事，还有 U+3134A 𱍊 这样的字。")
     text = pdf_text(documents.summary_pdf(case))
     assert "邻居说" in text and "这样的字" in text
+
+
+def test_copies_are_counted_in_chinese_numerals():
+    from hall.documents import chinese_count
+    assert [chinese_count(n) for n in (1, 2, 3, 4, 10, 12, 20, 23)] == ["一", "两", "三", "四", "十", "十二", "二十", "二十三"]
