@@ -2,6 +2,7 @@
 
     GET  /admin/cases                               the desk: cases by step, waiting for a handler, overdue,
                                                     today's appointments of the adviser linked to the login
+    GET  /admin/cases/find?q=…                      find a case, open or closed: number, a party's phone or name (htmx)
     GET  /admin/cases/new, POST                     staff entry (or a referral from 公安 / 法院 / 政府)
     GET  /admin/cases/new/party                     one more party row for the form (htmx)
     GET  /admin/cases/<id>                          the case page; under htmx its main part
@@ -43,7 +44,7 @@ from .auth import STAFF
 ADMIN = Role.admin
 DESK = (Role.admin, Role.reception)
 REVEAL = (Role.admin, Role.mediator)  # reception never handles a case, so never sees full details
-CASE_ENDPOINTS = {"admin.cases", "admin.case_new", "admin.case_create", "admin.case_party_row", "admin.case",
+CASE_ENDPOINTS = {"admin.cases", "admin.cases_find", "admin.case_new", "admin.case_create", "admin.case_party_row", "admin.case",
                   "admin.case_reveal", "admin.audit"}
 
 
@@ -92,6 +93,17 @@ def _desk_context() -> dict:
 def cases_desk():
     template = "admin/cases/_desk.html" if wants_fragment() else "admin/cases/desk.html"
     return render_template(template, **_desk_context())
+
+
+@bp.get("/cases/find")
+@roles_required(*STAFF)
+def cases_find():
+    """The search above the desk: under htmx its results; without JavaScript the desk with them."""
+    query = request.args.get("q", "")
+    found = cases.find_cases(current_user, query)
+    if wants_fragment():
+        return render_template("admin/cases/_find.html", query=query, found=found, hall=current_user.hall)
+    return render_template("admin/cases/desk.html", query=query, found=found, **_desk_context())
 
 
 # ---- a new case at the desk ----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Iterable, Mapping
 
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from . import clock
@@ -1104,6 +1104,35 @@ def handler_filter(user: User, raw) -> int | None:
     if user.role != Role.admin or not text.isdigit():
         return None
     return next((u.id for u in handlers(user.hall) if u.id == int(text)), None)
+
+
+# ---- finding a case ----------------------------------------------------------------------------
+
+FIND_LIMIT = 30
+NUMBER = re.compile(r"[A-Z0-9]{1,20}-\d{4}-\d{1,6}")
+
+
+def find_cases(user: User, query: str | None) -> list[Case] | None:
+    """Staff's search, open and closed cases alike, among those the user may see, newest first:
+    by number (DEMO-2026-0042, or its last 4 digits), by a party's phone (the whole number or its
+    last 4 digits), or by a party's name or the case's title (any part of them). None for an
+    empty query."""
+    text = " ".join((query or "").split())[:40]
+    if not text:
+        return None
+    found = select(Case).where(visible_clause(user)).options(selectinload(Case.parties), selectinload(Case.handler))
+    bare = text.replace(" ", "").replace("-", "")
+    if NUMBER.fullmatch(text.upper()):
+        found = found.where(Case.number == text.upper())
+    elif bare.isdigit() and len(bare) == 4:
+        found = found.where(or_(Case.number.endswith(f"-{bare}"),
+                                Case.parties.any(CaseParty.phone.endswith(bare, autoescape=True))))
+    elif bare.isdigit() and len(bare) >= 7:
+        found = found.where(Case.parties.any(func.replace(CaseParty.phone, "-", "") == bare))
+    else:
+        found = found.where(or_(Case.title.contains(text, autoescape=True),
+                                Case.parties.any(CaseParty.name.contains(text, autoescape=True))))
+    return list(db.session.scalars(found.order_by(Case.created_at.desc(), Case.id.desc()).limit(FIND_LIMIT)))
 
 
 # ---- from the console and reception's list -----------------------------------------------------

@@ -187,6 +187,18 @@ def test_a_visit_becomes_a_case_and_walks_the_loop(browser, live_server, demo):
         page.goto(f"{base}/admin/cases")
         expect(page.locator("#handler-filter")).to_be_visible()
         shot(page, "cases-desk-admin")
+        # the closed case is off the desk; the search finds it by the phone's last 4 digits
+        page.evaluate("window.__stayed = true")
+        page.fill("#find-case-q", "8888")
+        page.press("#find-case-q", "Enter")
+        found = page.locator(".find-results tr[data-case]")
+        expect(found).to_have_count(1)
+        expect(found.locator(".closed-badge")).to_be_visible()
+        assert page.evaluate("window.__stayed === true"), "the results came in place"
+        fits(page)
+        shot(page, "cases-find")
+        found.locator("a.case-number").click()
+        expect(page).to_have_url(case_url)
     finally:
         context.close()
 

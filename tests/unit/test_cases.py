@@ -439,3 +439,15 @@ def test_a_move_reads_in_the_readers_language_whoever_made_it(demo, staff):
     assert cases.event_text(moved) == "Open talk → Sorting\n已电话联系双方。"
     with force_locale("zh_Hans_CN"):
         assert cases.event_text(moved) == "开放说事 → 分类理事\n已电话联系双方。"
+
+
+def test_finding_cases_keeps_to_what_the_user_may_see(demo, staff):
+    mine = cases.open_case(demo, parties=PARTIES, user=staff["reception"], source=CaseSource.staff,
+                           category="neighbour", facts="楼上漏水。", title="漏水")
+    routed = cases.open_case(demo, parties=PARTIES, user=staff["admin"], source=CaseSource.staff,
+                             category="neighbour", facts="楼上漏水。", title="漏水二", handler=staff["mediator"])
+    assert cases.find_cases(staff["reception"], "  ") is None
+    assert [c.number for c in cases.find_cases(staff["reception"], "漏水")] == [mine.number]
+    assert [c.number for c in cases.find_cases(staff["mediator"], "漏水")] == [routed.number]
+    assert [c.number for c in cases.find_cases(staff["admin"], "5678")] == [routed.number, mine.number]
+    assert cases.find_cases(staff["admin"], "50%_") == [], "LIKE's wildcards are plain text"

@@ -65,6 +65,7 @@ ALLOWED: dict[str, set[str] | str] = {
     "admin.booking_poster": {ADMIN},
     # cases desk
     "admin.cases": STAFF,
+    "admin.cases_find": STAFF,
     "admin.case_new": STAFF,
     "admin.case_create": STAFF,
     "admin.case_party_row": STAFF,

@@ -55,6 +55,48 @@ def back_in_time(case, days: int) -> None:
     db.session.commit()
 
 
+# ---- finding a case ------------------------------------------------------------------------------
+
+def test_find_a_case_by_number_phone_or_name_open_or_closed(demo, users, login):
+    leak = new_case(demo, handler="mediator", title="楼上漏水")
+    done = walk(new_case(demo, handler="mediator", title="噪音", parties=[
+        {"role": "applicant", "name": "王秀兰", "phone": "13905714321"},
+        {"role": "respondent", "name": "赵强", "phone": "0571-86001234"}]), S.rated)
+    cases.rate(done, "satisfied", user=users["mediator"])
+    theirs = new_case(demo, handler="mediator2", title="别人的漏水")
+    client = login("mediator")
+
+    def numbers(query, headers=HX):
+        response = client.get("/admin/cases/find", query_string={"q": query}, headers=headers)
+        assert response.status_code == 200
+        return re.findall(r'data-case="([^"]+)"', text(response)), text(response)
+
+    found, page = numbers(leak.number)
+    assert found == [leak.number] and "<html" not in page
+    assert numbers(done.number[-4:])[0] == [done.number]          # the number's last 4 digits
+    assert numbers("4321")[0] == [done.number]                    # a phone's last 4 digits
+    assert numbers("139 0571 4321")[0] == [done.number]           # the whole mobile number
+    assert numbers("057186001234")[0] == [done.number]            # a landline, typed without its dash
+    assert numbers("秀兰")[0] == [done.number]                     # part of a name …
+    assert numbers("漏水")[0] == [leak.number]                     # … or of the title; a colleague's case is not found
+    assert theirs.number not in numbers(theirs.number)[0]
+    found, page = numbers("噪音", headers={})
+    assert "<html" in page and 'id="desk"' in page, "without htmx: the desk with the results"
+    assert 'id="find-case-q"' in page and 'value="噪音"' in page
+    results = page[page.index('class="panel find-results"'):page.index('id="desk"')]
+    assert done.number in results and "Closed · Mediated successfully" in results
+    found, page = numbers("<b>nobody</b>")
+    assert found == [] and "&lt;b&gt;nobody&lt;/b&gt;" in page and "<b>nobody" not in page
+
+    client = login("admin")
+    assert set(numbers("漏水")[0]) == {leak.number, theirs.number}, "an administrator finds every case"
+
+
+def test_finding_needs_a_login(client, demo):
+    response = client.get("/admin/cases/find?q=1234", headers=HX)
+    assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/admin/login")
+
+
 # ---- the desk --------------------------------------------------------------------------------
 
 def test_the_mediators_desk_shows_their_cases_by_step_and_the_overdue_ones(demo, users, login):
