@@ -174,18 +174,20 @@ def test_the_kiosk_home_shows_who_is_on_duty_today(browser, live_server, demo):
         context.close()
 
 
-def test_the_booking_poster_prints_on_one_a4_page_with_its_qr_code(browser, live_server, demo, tmp_path):
+@pytest.mark.parametrize("link, title, path", [("#poster-link", "扫码预约", "book"),
+                                                ("#report-poster-link", "扫码反映问题", "report")])
+def test_each_poster_prints_on_one_a4_page_with_its_qr_code(browser, live_server, demo, tmp_path, link, title, path):
     SHOTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport=DESK, locale="zh-CN")
     page = context.new_page()
     try:
         log_in(page, live_server.url, "admin")
         page.goto(f"{live_server.url}/admin/settings")
-        page.locator("#poster-link").click()
-        expect(page.locator("#poster h2")).to_have_text("扫码预约")
+        page.locator(link).click()
+        expect(page.locator("#poster h2")).to_have_text(title)
         qr = page.locator("#poster svg.qr").bounding_box()
         assert qr["width"] > 350, "big enough to scan from an arm's length"
-        page.screenshot(path=str(SHOTS / "admin-booking-poster.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"admin-{path}-poster.png"), full_page=True)
         page.emulate_media(media="print")
         assert not page.locator(".admin-bar").is_visible() and not page.locator(".poster-tools").is_visible()
         pdf = tmp_path / "poster.pdf"
@@ -196,6 +198,6 @@ def test_the_booking_poster_prints_on_one_a4_page_with_its_qr_code(browser, live
             width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
             assert height > width and abs(width - 595.3) < 2  # A4 portrait
             text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-            assert demo.name in text and f"{live_server.url}/p/{demo.slug}/book" in text
+            assert demo.name in text and f"{live_server.url}/p/{demo.slug}/{path}" in text
     finally:
         context.close()

@@ -63,6 +63,7 @@ ALLOWED: dict[str, set[str] | str] = {
     "admin.appointments_move": {ADMIN, RECEPTION},
     "admin.appointments_sweep": {ADMIN, RECEPTION},
     "admin.booking_poster": {ADMIN},
+    "admin.report_poster": {ADMIN},
     # cases desk
     "admin.cases": STAFF,
     "admin.cases_find": STAFF,
