@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from . import clock
+from . import clock, queue
 from .categories import CATEGORIES
 from .errors import FieldsInvalid, Forbidden, Invalid, NotFound, WrongState
 from .extensions import db
@@ -359,6 +359,7 @@ def open_from_ticket(user: User, ticket: Ticket) -> tuple[Case, bool]:
     name = appointment.name if appointment else ""
     phone = (appointment.phone if appointment else ticket.phone) or ""
     handler = _handler_for(user, appointment)
+    queue.bump_version(ticket.hall_id)  # the ticket's phone page, still polling, shows the case
     case = open_case(
         ticket.hall, source=CaseSource.appointment if appointment else CaseSource.visit,
         kind=kind_of_service(ticket.service.code, ticket.service.name_zh), user=user, handler=handler,
@@ -1151,6 +1152,16 @@ def cases_for_tickets(ticket_ids: Iterable[int]) -> dict[int, Case]:
     if not ids:
         return {}
     return {c.ticket_id: c for c in db.session.scalars(select(Case).where(Case.ticket_id.in_(ids)))}
+
+
+def case_of_visit(ticket_id: int | None = None, appointment_id: int | None = None) -> Case | None:
+    """The case a resident's visit became, for their ticket's or appointment's phone page: the
+    page then leads on to the case's own (事事有回音)."""
+    clauses = [Case.ticket_id == ticket_id] if ticket_id else []
+    clauses += [Case.appointment_id == appointment_id] if appointment_id else []
+    if not clauses:
+        return None
+    return db.session.scalar(select(Case).where(or_(*clauses)).order_by(Case.id).limit(1))
 
 
 def cases_for_appointments(appointment_ids: Iterable[int]) -> dict[int, Case]:

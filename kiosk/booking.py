@@ -34,6 +34,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from hall import booking_flow as flow
+from hall import cases
 from hall.booking import SlotTaken
 from hall.errors import HallError, NotFound
 from hall.extensions import db
@@ -41,6 +42,7 @@ from hall.links import public_url, qr_svg
 from hall.web import page_or_fragment, unknown_shows, wants_fragment
 
 from . import bp
+from .phone import followed_case
 from .views import AUTOPRINT, _not_found
 
 JUST_BOOKED = "kiosk_just_booked"
@@ -306,7 +308,10 @@ def _appointment_page(screen, status=200, **extra):
     # The page's own QR code: the kiosk's scanner checks in from the phone's screen (hall/arrival.py).
     qr = _qr(public_url("kiosk.appointment", token=screen.appointment.token), _("Scan at the kiosk to check in"))
     return page_or_fragment("phone/booking/appointment.html", "phone/booking/_appointment.html", status=status,
-                            screen=screen, hall=screen.hall, room=flow.room_text(screen.room), qr=qr, **extra)
+                            screen=screen, hall=screen.hall, room=flow.room_text(screen.room), qr=qr,
+                            followed_case=followed_case(cases.case_of_visit(ticket_id=screen.appointment.ticket_id,
+                                                                             appointment_id=screen.appointment.id)),
+                            **extra)
 
 
 appointment_view = unknown_shows(lambda **_: _unknown_appointment())

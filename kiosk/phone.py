@@ -3,11 +3,18 @@ from flask import current_app, redirect, request, url_for
 from flask_babel import gettext as _
 
 from hall import board as calls
-from hall import queue
+from hall import cases, queue
 from hall.errors import Invalid, WrongState
 from hall.web import etag_for, page_or_fragment, polled, unknown_shows, wants_fragment
 
 from . import bp
+
+
+def followed_case(case) -> dict | None:
+    """The case a visit became, for the phone page that leads on to it."""
+    if case is None:
+        return None
+    return {"number": case.number, "url": url_for("kiosk.case_page", token=case.token)}
 
 
 def _context(ticket):
@@ -15,6 +22,7 @@ def _context(ticket):
         "view": calls.ticket_view(ticket, current_app.config["WAIT_SAMPLE_SIZE"]),
         "hall": ticket.hall,
         "poll_seconds": current_app.config["PHONE_POLL_SECONDS"],
+        "followed_case": followed_case(cases.case_of_visit(ticket_id=ticket.id)),
     }
 
 

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser.screens import DESK, SHOTS, log_in
+from conftest import PHONE
 from hall import queue
 from hall.extensions import db
 
@@ -37,7 +38,8 @@ def test_a_visit_becomes_a_case_and_walks_the_loop(browser, live_server, demo):
     SHOTS.mkdir(exist_ok=True)
     room = next(c for c in demo.counters if c.number == 3)
     room_id = room.id
-    number = queue.issue_ticket(demo, queue.service_by_code(demo, "B"), phone="13905718888").display_number
+    ticket = queue.issue_ticket(demo, queue.service_by_code(demo, "B"), phone="13905718888")
+    number, ticket_token = ticket.display_number, ticket.token
     db.session.commit()  # let go of the database: the live server writes
     base = live_server.url
 
@@ -68,6 +70,21 @@ def test_a_visit_becomes_a_case_and_walks_the_loop(browser, live_server, demo):
         page.locator("#assign-submit").click()
         expect(page.locator("#handler-name")).to_have_text("老傅")
         expect(page.locator("#timeline .event").first).to_have_attribute("data-action", "assigned")
+        case_number = page.locator("#case").get_attribute("data-case")
+    finally:
+        context.close()
+
+    # ---- the resident: the ticket's phone page now leads on to the case's own page ------------------
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, base_url=base, locale="zh-CN")
+    phone = context.new_page()
+    try:
+        phone.goto(f"/t/{ticket_token}")
+        link = phone.locator("[data-testid=case-link]")
+        expect(link).to_contain_text(case_number)
+        phone.screenshot(path=str(SHOTS / "cases-phone-ticket-link.png"), full_page=True)
+        link.tap()
+        expect(phone).to_have_url(re.compile(r"/r/[\w-]+$"))
+        expect(phone.locator("[data-testid=number]")).to_have_text(case_number)
     finally:
         context.close()
 

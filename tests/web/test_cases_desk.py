@@ -522,9 +522,14 @@ def test_a_visit_at_the_console_becomes_a_case_in_one_step(demo, users, login):
     console = text(client.get(f"/admin/console/{counter.id}"))
     button = re.search(r'hx-post="/admin/cases/from-ticket/(\d+)"', console)
     assert button and int(button.group(1)) == ticket.id and "Open as a case" in console
+    phone = client.get(f"/t/{ticket.token}", headers=HX)  # the resident's page, still polling
+    assert 'data-testid="case-link"' not in text(phone)
 
     response = client.post(f"/admin/cases/from-ticket/{ticket.id}", headers=HX)
     case = db.session.scalar(select(Case))
+    # the resident's page has changed (its next poll is not a 304) and leads on to the case's page
+    again = client.get(f"/t/{ticket.token}", headers={**HX, "If-None-Match": phone.headers["ETag"]})
+    assert again.status_code == 200 and f'href="/r/{case.token}"' in text(again) and case.number in text(again)
     assert response.status_code == 200 and response.headers["HX-Redirect"] == f"/admin/cases/{case.id}"
     assert case.ticket_id == ticket.id and case.handler_id == users["mediator"].id
     assert [(p.role.value, p.phone) for p in case.parties] == [("applicant", "13900001111")]
@@ -574,6 +579,10 @@ def test_an_appointment_on_receptions_list_becomes_a_case(app, monkeypatch):
     assert [(p.name, p.phone) for p in case.parties] == [("张三", "13812345678")]
     row = text(client.get("/admin/appointments")).split(f'data-appointment="{appointment.id}"')[1].split("</tr>")[0]
     assert f">Case {case.number}</a>" in row
+    # the appointment's and the ticket's phone pages lead on to the case's own page
+    for page in (f"/a/{appointment.token}", f"/t/{ticket.token}"):
+        shown = text(client.get(page))
+        assert f'href="/r/{case.token}"' in shown and case.number in shown, page
     as_user(client, s.users["mediator"])
     assert client.post(f"/admin/cases/from-appointment/{appointment.id}").status_code == 403
 
