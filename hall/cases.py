@@ -30,7 +30,7 @@ from .models import (
     CASE_STEPS, Appointment, AuditEntry, Case, CaseEvent, CaseKind, CaseOutcome, CaseParty, CaseSequence,
     CaseSource, CaseStep, FollowUp, Hall, PartyRole, Rating, Role, Ticket, TicketStatus, User,
 )
-from .people import clean_contact_phone, clean_id_number, mask_id_number, mask_phone
+from .people import clean_contact_phone, clean_id_number, mask_address, mask_id_number, mask_phone
 
 S = CaseStep
 
@@ -232,11 +232,12 @@ def by_token(token: str) -> Case:
 
 @dataclass
 class PartyView:
-    """A party as a screen or a document shows it: phone and identity number masked unless the
-    reader asked to see them (and that view was logged)."""
+    """A party as a screen or a document shows it: phone, identity number and address masked
+    unless the reader asked to see them (and that view was logged)."""
     party: CaseParty
     phone: str
     id_number: str
+    address: str
 
     @property
     def name(self) -> str:
@@ -246,16 +247,12 @@ class PartyView:
     def role(self) -> PartyRole:
         return self.party.role
 
-    @property
-    def address(self) -> str:
-        return self.party.address
-
 
 def parties_for(case: Case, *, revealed: bool = False) -> list[PartyView]:
     if revealed:
-        return [PartyView(p, p.phone, p.id_number) for p in case.parties]
+        return [PartyView(p, p.phone, p.id_number, p.address) for p in case.parties]
     return [PartyView(p, mask_phone(p.phone) if len(p.phone) == 11 else _mask_landline(p.phone),
-                      mask_id_number(p.id_number)) for p in case.parties]
+                      mask_id_number(p.id_number), mask_address(p.address)) for p in case.parties]
 
 
 def _mask_landline(phone: str) -> str:
@@ -263,7 +260,8 @@ def _mask_landline(phone: str) -> str:
 
 
 def reveal(user: User, case: Case) -> list[PartyView]:
-    """The parties' full phone and identity numbers for a staff member allowed to see them; the
+    """The parties' full phone and identity numbers and addresses for a staff member allowed to see
+    them; the
     view lands in the audit log."""
     if not can_reveal(user, case):
         raise Forbidden(_l("Only the case's handler or an administrator may see full personal data."))

@@ -50,6 +50,18 @@ def clean_id_number(raw: str | None) -> str:
     return text
 
 
+def mask_address(address: str | None) -> str:
+    """拱墅区和睦街道**** for 拱墅区和睦街道 3 幢 201 室: the district, street or village that says
+    where, without the building and the door (whatever follows the first digit)."""
+    text = (address or "").strip()
+    if not text:
+        return ""
+    kept = re.split(r"\d", text, maxsplit=1)[0].strip()
+    if len(kept) == len(text) or len(kept) > 12:
+        kept = text[:min(len(text) // 2, 12)]
+    return kept + "****"
+
+
 def mask_id_number(number: str | None) -> str:
     """330102********1234: the region and the last four only."""
     if not number:

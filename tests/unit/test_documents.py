@@ -59,12 +59,14 @@ def test_the_summary_names_the_parties_every_step_and_the_outcome_with_numbers_m
     assert "已按期付款" in text, "the follow-up"
     assert "138****5678" in text and "13812345678" not in text
     assert "110105********002X" in text and "11010519491231002X" not in text
+    assert "拱墅区和睦街道****" in text and "3幢201室" not in text, "the address without the door"
 
 
 def test_the_summary_revealed_shows_the_full_numbers(demo, users):
     case = closed_case(demo, users)
     text = flat(pdf_text(documents.summary_pdf(case, revealed=True)))
     assert "13812345678" in text and "11010519491231002X" in text and "0571-88886666" in text
+    assert "拱墅区和睦街道3幢201室" in text
 
 
 def test_an_open_case_shows_the_steps_ahead_empty(demo, users):
@@ -75,7 +77,8 @@ def test_an_open_case_shows_the_steps_ahead_empty(demo, users):
 
 def test_documents_print_in_the_sc_faces_small_and_with_every_character_drawn(demo, users):
     case = closed_case(demo, users)
-    pdf = documents.summary_pdf(case)
+    html = documents.summary_html(case)  # once: it says when it was printed, to the minute
+    pdf = documents.html_to_pdf(html)
     fonts = pdf_fonts(pdf)
     rows = [line for line in fonts.splitlines()[2:] if line.strip()]
     assert any("Noto-Serif-CJK-SC" in row for row in rows) and any("Noto-Sans-CJK-SC" in row for row in rows)
@@ -86,7 +89,7 @@ def test_documents_print_in_the_sc_faces_small_and_with_every_character_drawn(de
         assert re.search(r"yes\s+yes\s+yes\s+\d+\s+\d+$", row), row
     assert len(pdf) < 150_000, "a page of Chinese, not megabytes of font"
     # The plain render (installed fonts, no document fonts) is the same page, three times the size.
-    plain = documents.html_to_pdf(documents.summary_html(case), own_fonts=False)
+    plain = documents.html_to_pdf(html, own_fonts=False)
     assert flat(pdf_text(plain)) == flat(pdf_text(pdf))
     assert not re.search(r"\+\S*JP", pdf_fonts(plain))
 

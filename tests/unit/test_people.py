@@ -1,7 +1,7 @@
 import pytest
 
 from hall.errors import Invalid
-from hall.people import clean_phone, mask_name, mask_phone
+from hall.people import clean_phone, mask_address, mask_name, mask_phone
 
 
 @pytest.mark.parametrize("raw,clean", [("13812341234", "13812341234"), ("138 1234 1234", "13812341234"),
@@ -20,3 +20,14 @@ def test_masks():
     assert mask_phone("13812341234") == "138****1234"
     assert mask_name("张三") == "张*" and mask_name("欧阳娜娜") == "欧***"
     assert mask_phone(None) == "" and mask_name("") == ""
+
+
+@pytest.mark.parametrize("address, masked", [
+    ("拱墅区和睦街道 3 幢 201 室", "拱墅区和睦街道****"),     # what says where, without the building and the door
+    ("和睦新村12-3-401", "和睦新村****"),
+    ("杭州市拱墅区和睦街道和睦新村东区 3 幢", "杭州市拱墅区和睦街道****"),  # long: 12 characters at most
+    ("城东村", "城****"),                                   # no number: the first half
+    ("", ""),
+])
+def test_an_address_is_masked_to_the_street(address, masked):
+    assert mask_address(address) == masked
