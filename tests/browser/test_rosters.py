@@ -170,6 +170,13 @@ def test_the_kiosk_home_shows_who_is_on_duty_today(browser, live_server, demo):
         assert page.evaluate("document.documentElement.scrollHeight") <= KIOSK["height"], \
             "tiles, appointment entries and the panel all fit one kiosk screen"
         page.screenshot(path=str(SHOTS / "kiosk-home-on-duty.png"))
+        # In English the tiles' names take two lines: the panel gives way and scrolls inside,
+        # the page stays one screen high.
+        page.goto(f"{live_server.url}/k/{demo.slug}?lang=en")
+        expect(panel.locator("h2")).to_have_text("On duty today")
+        assert page.evaluate("document.documentElement.scrollHeight") <= KIOSK["height"], "one screen in English too"
+        assert panel.evaluate("e => e.scrollHeight > e.clientHeight && getComputedStyle(e).overflowY === 'auto'")
+        page.screenshot(path=str(SHOTS / "kiosk-home-on-duty-en.png"))
     finally:
         context.close()
 
