@@ -22,12 +22,9 @@ from __future__ import annotations
 
 import secrets
 
-from flask import (
-    current_app, flash, make_response, redirect, render_template, request, url_for,
-)
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from hall import arrival, cases, desk as hall_desk
 from hall.auth import roles_required
@@ -61,17 +58,6 @@ def _vary(response):
     if request.endpoint in CASE_ENDPOINTS or (request.endpoint or "").startswith("admin.case_"):
         response.vary.add("HX-Request")
     return response
-
-
-def optional_url(endpoint: str, **values) -> str | None:
-    """A link to a screen another part of the hall may not offer yet (the PDFs, the resident's
-    page): None until it does."""
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 def case_link(case) -> str:
@@ -222,20 +208,15 @@ def case_from_appointment(appointment_id: int):
 
 def _case_context(case, **extra) -> dict:
     user = current_user
-    resident_url = None
-    if "kiosk.case_page" in current_app.view_functions:
-        try:
-            resident_url = public_url("kiosk.case_page", token=case.token)
-        except BuildError:
-            resident_url = None
+    resident_url = public_url("kiosk.case_page", token=case.token)
     view = cases.case_view(user, case)
     context = {
         "case": case, "v": view, "hall": case.hall, "handlers": cases.handlers(case.hall),
         "parties": cases.parties_for(case), "revealed": False, "errors": {}, "values": {}, "failed": None,
         "form_error": None, "edit_rows": None, "new_party": {"key": "new", "role": "other"},
-        "resident_url": resident_url, "resident_qr": qr_svg(resident_url, _("The resident's page")) if resident_url else None,
-        "summary_pdf": optional_url("admin.case_summary_pdf", case_id=case.id),
-        "agreement_pdf": optional_url("admin.case_agreement_pdf", case_id=case.id)
+        "resident_url": resident_url, "resident_qr": qr_svg(resident_url, _("The resident's page")),
+        "summary_pdf": url_for("admin.case_summary_pdf", case_id=case.id),
+        "agreement_pdf": url_for("admin.case_agreement_pdf", case_id=case.id)
         if view.has_agreement and view.may_reveal else None,
         "CATEGORIES": CATEGORIES, "CaseKind": CaseKind, "CaseOutcome": CaseOutcome, "PartyRole": PartyRole,
         "Rating": Rating, "CaseSource": CaseSource,

@@ -14,12 +14,12 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
+from hall import queue
 from hall.errors import HallError, Invalid, NotFound
 from hall.people import clean_phone
 
 SLUG = re.compile(r"[a-z0-9-]{1,40}")
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,43}")
-REQUEST_KEY = re.compile(r"[\x21-\x7e]{8,64}")  # visible ASCII, no spaces
 
 
 class NotJSON(HallError):
@@ -88,7 +88,7 @@ def _phone(data: dict) -> str | None:
 def _request_key(data: dict) -> str | None:
     """The client's key that makes a repeated request give the same answer, or None."""
     key = data.get("request_key")
-    if key is not None and (not isinstance(key, str) or not REQUEST_KEY.fullmatch(key)):
+    if key is not None and (not isinstance(key, str) or not queue.REQUEST_KEY.fullmatch(key)):
         raise Invalid(_l("request_key is 8 to 64 letters, digits or punctuation marks, without spaces."))
     return key
 

@@ -39,7 +39,7 @@ from .categories import category_label
 from .config import INSTANCE_DIR
 from .errors import FieldsInvalid, NotFound
 from .extensions import db
-from .models import Case, CaseOutcome, Hall, User
+from .models import Case, Hall, User
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +84,6 @@ def cases_of(hall: Hall, first: date, last: date) -> list[Case]:
     return cases.closed_between(hall, *period_bounds(hall, first, last))
 
 
-def has_agreement(case: Case) -> bool:
-    return case.outcome == CaseOutcome.success and bool(case.agreement_terms)
-
-
 # ---- the zip -------------------------------------------------------------------------------
 
 @dataclass
@@ -126,7 +122,7 @@ def write_archive(hall: Hall, first: date, last: date, out: BinaryIO, *, user: U
                     files = [documents.summary_filename(case)]
                     archive.writestr(f"{folder}/{files[0]}", documents.summary_pdf(case, base_url=base_url),
                                      compress_type=zipfile.ZIP_STORED)
-                    if has_agreement(case):
+                    if cases.has_agreement(case):
                         documents.check_agreement(user, case)
                         files.append(documents.agreement_filename(case))
                         archive.writestr(f"{folder}/{files[1]}", documents.agreement_pdf(case),

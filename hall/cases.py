@@ -1051,7 +1051,12 @@ class CaseView:
 
     @property
     def has_agreement(self) -> bool:
-        return self.case.outcome == CaseOutcome.success
+        return has_agreement(self.case)
+
+
+def has_agreement(case: Case) -> bool:
+    """A successful mediation, with its terms: what the 调解协议书 is printed from."""
+    return case.outcome == CaseOutcome.success and bool(case.agreement_terms)
 
 
 def case_view(user: User, case: Case, at: datetime | None = None) -> CaseView:

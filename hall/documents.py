@@ -50,7 +50,6 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from werkzeug.routing import BuildError
 
 from . import cases, clock
 from .categories import category_label
@@ -58,7 +57,7 @@ from .config import INSTANCE_DIR
 from .errors import Forbidden, WrongState
 from .extensions import db
 from .links import qr_svg
-from .models import CASE_STEPS, Case, CaseEvent, CaseOutcome, CaseStep, FollowUp, User
+from .models import CASE_STEPS, Case, CaseEvent, CaseStep, FollowUp, User
 
 log = logging.getLogger(__name__)
 
@@ -426,12 +425,6 @@ def html_to_pdf(html: str, *, own_fonts: bool = True) -> bytes:
         return document.write_pdf(stylesheets=stylesheets, font_config=font_config)
 
 
-def render_html(template: str, **context) -> str:
-    """A document's HTML, in Chinese whatever the reader's language."""
-    with force_locale(PDF_LOCALE):
-        return render_template(template, lang="zh-CN", **context)
-
-
 # ==== what the documents say ==================================================================
 
 def chinese_count(n: int) -> str:
@@ -494,19 +487,13 @@ def _css_string(text: str) -> str:
 def resident_url(case: Case, base_url: str | None = None) -> str:
     """The resident's page of a case (what the summary's QR code encodes), as phones reach it:
     PUBLIC_BASE_URL, else the given base (the request's host when the export was started), else
-    the request's host; "" when none is known (the command line without PUBLIC_BASE_URL).
-
-    FALLBACK, marked: the page is the endpoint 'kiosk.case_page' (/r/<token>); while that endpoint
-    is not registered the path is built by hand as /r/<token>."""
+    the request's host; "" when none is known (the command line without PUBLIC_BASE_URL). Built
+    from the URL map, as the archive's thread has no request to build it in."""
     base = (current_app.config.get("PUBLIC_BASE_URL") or base_url
             or (request.host_url if has_request_context() else "")).rstrip("/")
     if not base:
         return ""
-    try:
-        path = current_app.url_map.bind("localhost").build("kiosk.case_page", {"token": case.token})
-    except BuildError:  # the resident's page not registered yet
-        path = f"/r/{case.token}"
-    return base + path
+    return base + current_app.url_map.bind("localhost").build("kiosk.case_page", {"token": case.token})
 
 
 _MODULE = re.compile(r"M(\d+),(\d+)H(\d+)V(\d+)H\d+z")
@@ -582,7 +569,7 @@ def summary_context(case: Case, *, revealed: bool = False, base_url: str | None 
             "closed": local_time(case, case.closed_at), "agreed": local_date(case, case.agreed_at),
             "step_label": cases.step_label(case.step), "resident_url": url,
             "qr": compact_qr(qr_svg(url, _("The resident's page of this case"))) if url else "",
-            "has_agreement": bool(case.agreement_terms)}
+            "has_agreement": cases.has_agreement(case)}
 
 
 def agreement_copies(case: Case) -> list[str]:
@@ -601,8 +588,10 @@ def agreement_context(case: Case) -> dict:
 # ==== the documents ===========================================================================
 
 def summary_html(case: Case, *, revealed: bool = False, base_url: str | None = None) -> str:
+    """Its HTML, in Chinese whatever the reader's language (the words of the context too)."""
     with force_locale(PDF_LOCALE):
-        return render_html(SUMMARY_TEMPLATE, **summary_context(case, revealed=revealed, base_url=base_url))
+        return render_template(SUMMARY_TEMPLATE, lang="zh-CN",
+                               **summary_context(case, revealed=revealed, base_url=base_url))
 
 
 def summary_pdf(case: Case, *, revealed: bool = False, base_url: str | None = None) -> bytes:
@@ -613,7 +602,7 @@ def summary_pdf(case: Case, *, revealed: bool = False, base_url: str | None = No
 
 def agreement_html(case: Case) -> str:
     with force_locale(PDF_LOCALE):
-        return render_html(AGREEMENT_TEMPLATE, **agreement_context(case))
+        return render_template(AGREEMENT_TEMPLATE, lang="zh-CN", **agreement_context(case))
 
 
 def check_agreement(user: User | None, case: Case) -> None:
@@ -621,7 +610,7 @@ def check_agreement(user: User | None, case: Case) -> None:
     line, the server's operator); WrongState unless the mediation succeeded."""
     if user is not None and not cases.can_reveal(user, case):
         raise Forbidden(_("Only the case's handler or an administrator may print the agreement."))
-    if case.outcome != CaseOutcome.success or not case.agreement_terms:
+    if not cases.has_agreement(case):
         raise WrongState(_("Only a successful mediation has an agreement to print."))
 
 

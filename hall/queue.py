@@ -14,6 +14,7 @@ calls one function and is done. Concurrency rules:
 from __future__ import annotations
 
 import math
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -47,6 +48,11 @@ ALLOWED = {
 ACTIVE = (W.waiting, W.called, W.serving)
 # The events the board announces and the phone vibrates for.
 CALL_ACTIONS = ("call", "recall")
+
+
+# A client's request_key, which makes a repeated request give the earlier answer: 8 to 64 visible
+# ASCII characters, no spaces (the API's rule, and what the kiosk's and phone's forms send).
+REQUEST_KEY = re.compile(r"[\x21-\x7e]{8,64}")
 
 
 def new_token() -> str:

@@ -29,14 +29,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from . import cases
+from . import cases, queue
 from .api_tickets import Allowance, spend_allowance
 from .categories import CATEGORIES, category_label
 from .errors import AlreadyRated, FieldsInvalid, Invalid, NotFound
 from .extensions import db
 from .images import clean_image
 from .models import (
-    CASE_STEPS, Case, CaseEvent, CaseKind, CasePhoto, CaseSource, CaseStep, Hall, Submission,
+    Case, CaseEvent, CaseKind, CasePhoto, CaseSource, CaseStep, Hall, Submission,
     SubmissionKind, User,
 )
 from .people import clean_phone, mask_name, mask_phone
@@ -51,7 +51,6 @@ PHOTO_MAX_SIDE = 1600
 REQUEST_MAX = PHOTOS_MAX * PHOTO_MAX_BYTES + 256 * 1024
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,43}")
-REQUEST_KEY = re.compile(r"[\x21-\x7e]{8,64}")  # visible ASCII, as the API takes it
 
 KINDS: dict[SubmissionKind, CaseKind] = {
     SubmissionKind.complaint: CaseKind.complaint,
@@ -180,7 +179,7 @@ def _one_line(raw) -> str:
 def clean_key(raw) -> str | None:
     """A request_key worth remembering: 8 to 64 visible ASCII characters, else none."""
     key = str(raw or "").strip()
-    return key if REQUEST_KEY.fullmatch(key) else None
+    return key if queue.REQUEST_KEY.fullmatch(key) else None
 
 
 @dataclass
@@ -269,13 +268,12 @@ def _spend(hall: Hall, channel: str, client: str | None) -> Allowance | None:
 
 
 def file(hall: Hall, draft: Draft, *, channel: str = "kiosk", request_key: str | None = None) -> Filed:
-    """Open the case and save the report and its photos, in one transaction (one commit)."""
+    """Open the case and save the report and its photos, in one transaction (one commit). The
+    caller (take) has looked for an earlier report of the same key; one filed meanwhile by
+    another worker is found when the key's unique index refuses this one."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     key = clean_key(request_key)
-    earlier = existing(hall, key)
-    if earlier is not None:
-        return Filed(earlier, False)
     parties = ([{"role": "applicant", "name": draft.name, "phone": draft.phone or ""}]
                if draft.name or draft.phone else [])
     case = cases.open_case(hall, source=CHANNELS[channel], kind=KINDS[draft.kind], category=draft.category,
@@ -366,14 +364,6 @@ def mask_text(text: str) -> str:
 
 
 @dataclass
-class StepView:
-    number: int
-    step: CaseStep
-    label: str
-    state: str  # done, current, todo
-
-
-@dataclass
 class Entry:
     """One public timeline entry as the resident reads it."""
     at: datetime
@@ -414,24 +404,11 @@ def timeline(case: Case) -> list[Entry]:
             for e in reversed(cases.public_timeline(case))]
 
 
-def steps(case: Case) -> list[StepView]:
-    here = CASE_STEPS.index(case.step)
-    closed = case.closed_at is not None
-
-    def state(i: int) -> str:
-        if i < here or (closed and i == here):
-            return "done"
-        return "current" if i == here else "todo"
-
-    return [StepView(number=i + 1, step=step, label=cases.step_label(step), state=state(i))
-            for i, step in enumerate(CASE_STEPS)]
-
-
 @dataclass
 class ReportPage:
     case: Case
     submission: Submission | None
-    steps: list[StepView]
+    steps: list[cases.StepView]
     timeline: list[Entry]
     photos: list[CasePhoto]
 
@@ -506,7 +483,7 @@ def page(token: str) -> ReportPage:
     case = case_by_token(token)
     submission = case.submission
     photos = list(db.session.scalars(select(CasePhoto).where(CasePhoto.case_id == case.id).order_by(CasePhoto.id)))
-    return ReportPage(case=case, submission=submission, steps=steps(case), timeline=timeline(case), photos=photos)
+    return ReportPage(case=case, submission=submission, steps=cases.progress(case), timeline=timeline(case), photos=photos)
 
 
 def add_remark(token: str, text: str) -> ReportPage:

@@ -10,7 +10,6 @@ screen again with a clear message (and, when too late, a button to take a walk-i
 """
 from __future__ import annotations
 
-import secrets
 
 from flask import redirect, render_template, request, session, url_for
 
@@ -19,13 +18,13 @@ from hall.errors import HallError, NotFound
 from hall.extensions import db
 
 from . import bp
-from .views import JUST_TAKEN, kiosk_page, ticket_print
+from .views import JUST_TAKEN, form_key, kiosk_page, ticket_print
 
 
 def _screen(hall_slug: str, *, error: str | None = None, late=None, status: int = 200, mode: str = "scan"):
     hall = queue.hall_by_slug(hall_slug)
     return render_template("kiosk/arrival/arrive.html", hall=hall, error=error, late=late, mode=mode,
-                           request_key=secrets.token_urlsafe(16)), status
+                           request_key=form_key()), status
 
 
 @bp.get("/k/<hall>/arrive")

@@ -25,7 +25,6 @@ keypad and the idle reset start with each page). The phone ends on the appointme
 """
 from __future__ import annotations
 
-import secrets
 from functools import wraps
 
 from flask import (current_app, make_response, redirect, render_template, request, session,
@@ -43,15 +42,11 @@ from hall.web import page_or_fragment, unknown_shows, wants_fragment
 
 from . import bp
 from .phone import followed_case
-from .views import AUTOPRINT, _not_found
+from .views import AUTOPRINT, _not_found, form_key
 
 JUST_BOOKED = "kiosk_just_booked"
 SURFACES = {"k": "kiosk", "p": "phone"}
 STEP_TEMPLATE = "kiosk/booking/_{}.html"
-
-
-def _key(raw: str | None = None) -> str:
-    return raw if raw and 8 <= len(raw) <= 64 else secrets.token_urlsafe(16)
 
 
 def _photo_url(adviser) -> str | None:
@@ -206,7 +201,7 @@ def _details_page(surface, hall, code, screen, *, phone="", name="", surname="",
                                                       **screen.choice.params())
     return _render(surface, hall, "details", status=status, code=code, hall=screen.hall, screen=screen, back=back,
                    phone=digits, name=name[:40], surname=surname, address=address,
-                   request_key=_key(request_key), error=error)
+                   request_key=form_key(request_key), error=error)
 
 
 @booking_step
@@ -227,7 +222,7 @@ def _taken(surface, hall, code, taken: SlotTaken, *, phone, name):
     return _render(surface, hall, "taken", status=409, code=code, hall=hall_row,
                    back=_helpers(surface, hall, code)["step_url"]("how"),
                    alternatives=flow.alternatives(hall_row, taken), phone=phone, name=name,
-                   new_key=_key, message=str(taken.message))
+                   new_key=form_key, message=str(taken.message))
 
 
 @booking_step

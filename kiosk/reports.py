@@ -29,7 +29,6 @@ The report's page, public, found by its unguessable token only:
 """
 from __future__ import annotations
 
-import secrets
 
 from flask import make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -49,15 +48,11 @@ from hall.models import Role, SubmissionKind
 from hall.web import error_response, etag_for, page_or_fragment, polled, unknown_shows, wants_fragment
 
 from . import bp
-from .views import AUTOPRINT, kiosk_page
+from .views import AUTOPRINT, form_key, kiosk_page
 
 JUST_REPORTED = "kiosk_just_reported"
 PAGE_POLL_SECONDS = 30
 PRIVATE = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
-
-
-def _key(raw: str | None = None) -> str:
-    return raw if raw and 8 <= len(raw) <= 64 else secrets.token_urlsafe(16)
 
 
 def _private(response):
@@ -124,7 +119,7 @@ def _describe(found, kind, category, *, chosen=(), text="", phone="", surname=""
                   phrases=reports.phrases(kind, category), chosen=set(chosen), text=text[:reports.DESCRIPTION_MAX],
                   summary=reports.compose(kind, category, chosen, text)[:reports.DESCRIPTION_MAX],
                   phone=digits, surname=surname, address=address, surnames=booking_flow.SURNAMES,
-                  request_key=_key(request_key), errors=errors, panel=panel,
+                  request_key=form_key(request_key), errors=errors, panel=panel,
                   back_url=url_for("kiosk.report_category", hall=found.slug, kind=kind.value))
 
 
@@ -185,7 +180,7 @@ def _phone_form(found, *, values=None, errors=None, status=200, message=None):
         values["kind"] = ""
     return page_or_fragment("phone/report/form.html", "phone/report/_form.html", status=status, hall=found,
                             values=values, errors=_messages(errors or {}), message=message,
-                            request_key=_key(values.get("request_key")), categories=CATEGORIES)
+                            request_key=form_key(values.get("request_key")), categories=CATEGORIES)
 
 
 @bp.get("/p/<hall>/report")

@@ -81,9 +81,15 @@ def home(hall):
                   lambda: {"screen": screen, "poll_seconds": HOME_POLL_SECONDS})
 
 
+def form_key(raw: str | None = None) -> str:
+    """The random key a kiosk or phone form carries, so that a double tap or a resubmitted form
+    gives one answer: the key it came back with, or a new one."""
+    return raw if raw and 8 <= len(raw) <= 64 else secrets.token_urlsafe(16)
+
+
 def _render_step(screen, *, phone: str = "", priority: bool = False, request_key: str | None = None,
                  error: str | None = None, status: int = 200):
-    key = request_key if request_key and 8 <= len(request_key) <= 64 else secrets.token_urlsafe(16)
+    key = form_key(request_key)
     digits = "".join(ch for ch in phone if ch.isdigit())[:11]
     return render_template("kiosk/service.html", screen=screen, phone=digits, priority=priority,
                            request_key=key, error=error), status
