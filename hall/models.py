@@ -50,6 +50,8 @@ class TicketStatus(str, enum.Enum):
     done = "done"
     no_show = "no_show"
     cancelled = "cancelled"
+    # 当日未办结: still waiting, called or being served when its local day ended (hall/dayend.py).
+    expired = "expired"
     # No "transferred" resting state: a transferred ticket keeps its number and phone page and
     # waits again in the new queue; the transfer is a TicketEvent.
 
@@ -93,6 +95,10 @@ class Hall(db.Model):
     # limit in days is overdue ({"intake": 1, …}; a step not named takes hall.cases.STEP_DAYS).
     case_code: Mapped[str] = mapped_column(String(12), default="", server_default="")
     case_step_days: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    # The committee that seals its mediation agreements (和睦街道人民调解委员会); empty: the hall's name.
+    committee_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # The last local day whose unfinished tickets were ended (hall/dayend.py); None: never.
+    day_closed_through: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     services: Mapped[list[Service]] = relationship(back_populates="hall", order_by="Service.position")
     counters: Mapped[list[Counter]] = relationship(back_populates="hall", order_by="Counter.number")
@@ -116,6 +122,8 @@ class Service(db.Model):
     icon: Mapped[str] = mapped_column(String(30), default="chat")
     position: Mapped[int] = mapped_column(Integer, default=0)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A service in use is retired, never deleted: its tickets and statistics keep it.
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     default_minutes: Mapped[int] = mapped_column(Integer, default=10)
     # Appointments: a bookable service offers slots of slot_minutes, each with slot_capacity seats
     # per adviser on duty.
@@ -149,9 +157,16 @@ class User(UserMixin, db.Model):
     hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id"), index=True)
     username: Mapped[str] = mapped_column(String(60), unique=True)
     display_name: Mapped[str] = mapped_column(String(60), default="")
+    # The real name printed on agreements and summaries (傅国强); the display name may be short (老傅).
+    full_name: Mapped[str] = mapped_column(String(60), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A temporary password set by an administrator must be changed at the next login.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Bumped when the login is disabled or its password changes: sessions of an older version end.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     hall: Mapped[Hall] = relationship()
 
