@@ -202,13 +202,13 @@ def retire_service(service: Service, user: User | None = None) -> Service:
     open_tickets = db.session.scalar(select(func.count(Ticket.id)).where(
         Ticket.service_id == service.id, Ticket.status.in_(_OPEN), Ticket.day == clock.local_day(hall)))
     if open_tickets:
-        raise Invalid(_l("%(n)s tickets of this service are still waiting or being served today: serve or "
+        raise Invalid(_l("Tickets of this service still waiting or being served today: %(n)s. Serve or "
                          "transfer them first.", n=open_tickets))
     booked = db.session.scalar(select(func.count(Appointment.id)).where(
         Appointment.service_id == service.id, Appointment.ends_at > clock.now(),
         Appointment.status.in_((AppointmentStatus.booked, AppointmentStatus.checked_in))))
     if booked:
-        raise Invalid(_l("%(n)s bookings of this service are still to come: cancel or move them first.", n=booked))
+        raise Invalid(_l("Bookings of this service still to come: %(n)s. Cancel or move them first.", n=booked))
     _without_service(service)
     counters = ", ".join(counter_label(c) for c in service.counters)
     service.counters = []
@@ -368,7 +368,7 @@ def _still_needed(counter: Counter) -> None:
         Ticket.status.in_(_OPEN), Ticket.day == clock.local_day(hall),
         or_(Ticket.counter_id == counter.id, Ticket.target_counter_id == counter.id)))
     if busy:
-        raise Invalid(_l("%(n)s tickets are called to or waiting for this counter today: serve or transfer them "
+        raise Invalid(_l("Tickets called to or waiting for this counter today: %(n)s. Serve or transfer them "
                          "first.", n=busy))
     today = clock.local_day(hall)
     names = list(db.session.scalars(select(Adviser.name).where(
@@ -382,7 +382,7 @@ def _still_needed(counter: Counter) -> None:
         Appointment.counter_id == counter.id, Appointment.ends_at > clock.now(),
         Appointment.status.in_((AppointmentStatus.booked, AppointmentStatus.checked_in))))
     if booked:
-        raise Invalid(_l("%(n)s bookings are still to come in this room: move them first.", n=booked))
+        raise Invalid(_l("Bookings still to come in this room: %(n)s. Move them first.", n=booked))
 
 
 def and_shift_open(counter_id: int, today):

@@ -147,10 +147,13 @@ def service_field(service: Service, name: str) -> str:
 
 
 def clean_services(values: Mapping, services, errors: dict) -> dict[int, dict]:
-    """Which services take appointments, with their slot length and seats per slot."""
+    """Which services take appointments, with their slot length and seats per slot. A service
+    the form does not show (added beside the form after it was opened) keeps its settings."""
     cleaned = {}
     for service in services:
         minutes, seats = service_field(service, "slot_minutes"), service_field(service, "slot_capacity")
+        if minutes not in values and seats not in values:
+            continue
         cleaned[service.id] = {
             "bookable": str(values.get(service_field(service, "bookable")) or "") in ("1", "on", "true"),
             "slot_minutes": _whole(values, minutes, SLOT_MINUTES, errors, "minutes"),
@@ -280,7 +283,7 @@ def update_hall(hall: Hall, values: Mapping) -> Hall:
     for field, value in cleaned.items():
         setattr(hall, field, value)
     for service in services:
-        for field, value in by_id[service.id].items():
+        for field, value in by_id.get(service.id, {}).items():
             setattr(service, field, value)
     queue.bump_version(hall.id)  # the kiosk shows or hides the booking entry
     db.session.commit()

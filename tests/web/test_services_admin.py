@@ -214,3 +214,12 @@ def test_the_committee_name_is_a_case_setting(demo, admin):
     assert response.status_code == 422
     db.session.expire_all()
     assert db.session.get(Hall, demo.id).committee_name == "和睦街道人民调解委员会"
+
+
+def test_a_service_added_beside_an_open_settings_form_keeps_its_settings_when_the_form_is_saved(demo, admin):
+    from web.test_settings import GOOD
+    admin.post("/admin/services", data=NEW, headers=HX)  # the main form, opened before, has no E fields
+    response = admin.post("/admin/settings", data=GOOD)
+    assert response.status_code == 303
+    service = service_e(demo)
+    assert (service.bookable, service.slot_minutes, service.slot_capacity) == (False, 30, 1)
