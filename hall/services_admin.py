@@ -24,6 +24,7 @@ from . import clock, queue
 from .cases import audit
 from .errors import FieldsInvalid, Invalid
 from .extensions import db
+from .settings import whole_in
 from .models import (
     Adviser, Appointment, AppointmentStatus, Counter, Hall, Service, Shift, ShiftException, Ticket, TicketEvent,
     TicketSequence, TicketStatus, User, adviser_services, counter_services,
@@ -46,14 +47,6 @@ def _text(values: Mapping, field: str) -> str:
     return " ".join(str(values.get(field) or "").split())
 
 
-def _whole(raw, low: int, high: int) -> int | None:
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        return None
-    return value if low <= value <= high else None
-
-
 def _log(hall_id: int, user: User | None, action: str, detail: str) -> None:
     """Audit the change and tell every polling screen; the caller commits."""
     audit(hall_id, user, action, detail=detail)
@@ -67,7 +60,13 @@ def service_label(service: Service) -> str:
 
 
 def counter_label(counter: Counter) -> str:
+    """How the audit log names a counter: "#3 老傅调解室"."""
     return f"#{counter.number}" + (f" {counter.name}" if counter.name else "")
+
+
+def counter_words(counter: Counter) -> str:
+    """How a message names a counter, in the reader's language: "3 号窗口 · 老傅调解室"."""
+    return str(_l("Counter %(number)s", number=counter.number)) + (f" · {counter.name}" if counter.name else "")
 
 
 # ---- services ----------------------------------------------------------------------------------
@@ -89,7 +88,7 @@ def _service_fields(values: Mapping, errors: dict) -> dict:
     icon = str(values.get("icon") or "")
     if icon not in SERVICE_ICONS:
         errors["icon"] = _l("Please choose one of the icons.")
-    minutes = _whole(values.get("default_minutes"), *MINUTES)
+    minutes = whole_in(values.get("default_minutes"), *MINUTES)
     if minutes is None:
         errors["default_minutes"] = _l("Please enter a whole number of minutes from %(low)s to %(high)s.",
                                        low=MINUTES[0], high=MINUTES[1])
@@ -187,8 +186,8 @@ def _left_without(service: Service) -> list[Counter]:
 def _without_service(service: Service) -> None:
     lonely = _left_without(service)
     if lonely:
-        raise Invalid(_l("%(counters)s serves only this service: tick another service for it first, or retire it.",
-                         counters=", ".join(counter_label(c) for c in lonely)))
+        raise Invalid(_l("%(counters)s serves only this service: tick another service for it first, or retire "
+                         "that counter.", counters=", ".join(counter_words(c) for c in lonely)))
 
 
 def retire_service(service: Service, user: User | None = None) -> Service:
@@ -298,7 +297,7 @@ def add_counter(hall: Hall, values: Mapping, user: User | None = None) -> Counte
     """A new counter or room: its number (unique in the hall), an optional name (老傅调解室) and the
     services it serves (`services`: a list of service ids, at least one)."""
     errors: dict = {}
-    number = _whole(values.get("number"), *COUNTER_NUMBER)
+    number = whole_in(values.get("number"), *COUNTER_NUMBER)
     if number is None:
         errors["number"] = _l("Please enter a whole number from %(low)s to %(high)s.",
                               low=COUNTER_NUMBER[0], high=COUNTER_NUMBER[1])
@@ -328,22 +327,17 @@ def edit_counter(counter: Counter, values: Mapping, user: User | None = None) ->
     if errors:
         raise FieldsInvalid(errors)
     before_label, before_codes = counter_label(counter), _codes(counter.services)
-    # A retired service it still lists stays out of the comparison: it is no longer offered.
-    kept = [s for s in counter.services if s.retired]
-    if name == counter.name and [s.id for s in services] == [s.id for s in counter.services if not s.retired]:
+    if name == counter.name and [s.id for s in services] == [s.id for s in counter.services]:
         return counter
     counter.name = name
-    counter.services = sorted(services + kept, key=lambda s: (s.position, s.id))
-    parts = []
-    if before_label != counter_label(counter):
-        parts.append(f"{before_label} -> {counter_label(counter)}")
+    counter.services = services  # retiring a service takes it off every counter: none is left out here
+    label, codes = counter_label(counter), _codes(counter.services)
+    renamed = f"{before_label} -> {label}" if label != before_label else label
+    if codes == before_codes:
+        _log(counter.hall_id, user, "counter.edit", renamed)
     else:
-        parts.append(before_label)
-    if before_codes != _codes(counter.services):
-        parts.append(f"{before_codes} -> {_codes(counter.services)}")
-    action = "counter.services" if before_codes != _codes(counter.services) and before_label == counter_label(counter) \
-        else "counter.edit"
-    _log(counter.hall_id, user, action, ": ".join(parts))
+        _log(counter.hall_id, user, "counter.services" if label == before_label else "counter.edit",
+             f"{renamed}: {before_codes} -> {codes}")
     db.session.commit()
     return counter
 
@@ -374,7 +368,7 @@ def _still_needed(counter: Counter) -> None:
     names = list(db.session.scalars(select(Adviser.name).where(
         Adviser.hall_id == hall.id, Adviser.active.is_(True),
         or_(Adviser.counter_id == counter.id,
-            Adviser.shifts.any(and_shift_open(counter.id, today)))).order_by(Adviser.position)))
+            Adviser.shifts.any(_shift_in_room(counter.id, today)))).order_by(Adviser.position)))
     if names:
         raise Invalid(_l("The rosters still send %(names)s to this counter: change their room first.",
                          names="、".join(names)))
@@ -385,7 +379,7 @@ def _still_needed(counter: Counter) -> None:
         raise Invalid(_l("Bookings still to come in this room: %(n)s. Move them first.", n=booked))
 
 
-def and_shift_open(counter_id: int, today):
+def _shift_in_room(counter_id: int, today):
     """A roster range in this room that is still valid today or later."""
     return (Shift.counter_id == counter_id) & (or_(Shift.valid_until.is_(None), Shift.valid_until >= today))
 

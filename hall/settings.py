@@ -52,7 +52,8 @@ def parse_time(raw, *, seconds: bool = True) -> time | None:
     return time(int(hour), int(minute), int(second or 0))
 
 
-def _int_in(raw, low: int, high: int) -> int | None:
+def whole_in(raw, low: int, high: int) -> int | None:
+    """A whole number typed in a form, from low to high; None when it is not one."""
     try:
         value = int(str(raw).strip())
     except (TypeError, ValueError):
@@ -97,7 +98,7 @@ def clean_limit(values: Mapping, errors: dict) -> str | None:
         raw = str(values.get(limit_field(unit)) or "").strip()
         if not raw:
             continue
-        amount = _int_in(raw, *LIMIT_AMOUNT)
+        amount = whole_in(raw, *LIMIT_AMOUNT)
         if amount is None:
             bad.append(unit)
             errors[limit_field(unit)] = _l("“%(value)s” is not a number of tickets: please enter a whole number "
@@ -135,7 +136,7 @@ _OUT_OF_RANGE = {
 
 
 def _whole(values: Mapping, field: str, bounds: tuple[int, int], errors: dict, unit: str) -> int | None:
-    value = _int_in(values.get(field), *bounds)
+    value = whole_in(values.get(field), *bounds)
     if value is None:
         errors[field] = _OUT_OF_RANGE[unit](*bounds)
     return value
@@ -237,13 +238,13 @@ def clean(values: Mapping, services=(), hall: Hall | None = None) -> dict:
         errors["weekdays"] = _l("Please choose days from the list.")
     cleaned["open_weekdays"] = days
 
-    kiosk = _int_in(values.get("kiosk_idle_seconds"), *KIOSK_IDLE)
+    kiosk = whole_in(values.get("kiosk_idle_seconds"), *KIOSK_IDLE)
     if kiosk is None:
         errors["kiosk_idle_seconds"] = _l("Please enter a whole number of seconds from %(low)s to %(high)s.",
                                           low=KIOSK_IDLE[0], high=KIOSK_IDLE[1])
     cleaned["kiosk_idle_seconds"] = kiosk
 
-    ticket = _int_in(values.get("ticket_idle_seconds"), *TICKET_IDLE)
+    ticket = whole_in(values.get("ticket_idle_seconds"), *TICKET_IDLE)
     if ticket is None:
         errors["ticket_idle_seconds"] = _l("Please enter a whole number of seconds from %(low)s to %(high)s.",
                                            low=TICKET_IDLE[0], high=TICKET_IDLE[1])

@@ -149,9 +149,10 @@ def test_a_service_with_open_tickets_today_is_not_retired(demo, admin):
 
 def test_a_counter_is_never_left_without_a_service(demo, admin):
     # counter 3 (老傅调解室) serves only B
-    with pytest.raises(Invalid) as caught:
+    with force_locale("en"), pytest.raises(Invalid) as caught:
         places.retire_service(svc(demo, "B"), admin)
-    assert "#3" in str(caught.value.message)
+    with force_locale("en"):
+        assert "Counter 3 · 老傅调解室 serves only this service" in str(caught.value.message)
     with pytest.raises(FieldsInvalid) as caught:
         places.edit_counter(counter(demo, 3), {"name": "老傅调解室", "services": []}, admin)
     assert "services" in caught.value.errors
