@@ -60,7 +60,7 @@ def _form_values(hall, services) -> dict:
 
 
 def _places_context(place_form: str = "", place_values: dict | None = None, place_errors: dict | None = None,
-                    changed=None) -> dict:
+                    changed=None, moved: str = "") -> dict:
     """What the services and counters panel shows; `place_form` names the form to show open
     (service-new, service-<id>, counter-new, counter-<id>) with its values and marks."""
     hall = current_user.hall
@@ -71,7 +71,8 @@ def _places_context(place_form: str = "", place_values: dict | None = None, plac
             "icons": places.SERVICE_ICONS, "icon_labels": places.ICON_LABELS, "service_icon": service_icon,
             "place_form": place_form, "place_values": place_values or {}, "place_errors": place_errors or {},
             "changed_service": changed.id if isinstance(changed, Service) else None,
-            "changed_counter": changed.id if isinstance(changed, Counter) else None}
+            "changed_counter": changed.id if isinstance(changed, Counter) else None,
+            "moved": moved}
 
 
 def _page(values: dict, errors: dict, messages, status: int = 200, **places_context):
@@ -107,11 +108,12 @@ def settings():
 
 # ---- services and counters ---------------------------------------------------------------------
 
-def _done(message: str, changed=None):
-    """After a change: the panel under htmx, else back to the settings page."""
+def _done(message: str, changed=None, moved: str = ""):
+    """After a change: the panel under htmx (a moved service's arrow keeps the focus, so that
+    the keyboard can press it again), else back to the settings page."""
     if wants_fragment():
         response = make_response(render_template("admin/_services.html", flash_text=message,
-                                                 **_places_context(changed=changed)))
+                                                 **_places_context(changed=changed, moved=moved)))
         response.headers["Vary"] = "HX-Request"
         return response
     flash(message, "ok")
@@ -131,7 +133,7 @@ def _refused(message: str, form: str = "", values: dict | None = None, errors: d
     return _page(_form_values(hall, list(hall.offered_services)), {}, [("error", message)], 422, **context)
 
 
-def _apply(change, form: str, values: dict | None, message):
+def _apply(change, form: str, values: dict | None, message, moved: str = ""):
     """Run one change of hall.services_admin; its refusal comes back as _refused."""
     try:
         thing = change()
@@ -139,7 +141,7 @@ def _apply(change, form: str, values: dict | None, message):
         return _refused(str(error.message), form, values, error.errors)
     except Invalid as error:
         return _refused(str(error.message), form, values)
-    return _done(message(thing) if callable(message) else message, changed=thing)
+    return _done(message(thing) if callable(message) else message, changed=thing, moved=moved)
 
 
 def _service_values() -> dict:
@@ -185,7 +187,7 @@ def service_move(service_id: int, direction: str):
         return _refused(_("Please use the arrows to move a service."))
     return _apply(lambda: places.move_service(service, step, current_user), "", None,
                   lambda s: _("%(service)s moved up.", service=service_name(s)) if step < 0
-                  else _("%(service)s moved down.", service=service_name(s)))
+                  else _("%(service)s moved down.", service=service_name(s)), moved=direction)
 
 
 def _pause(service_id: int, paused: bool):

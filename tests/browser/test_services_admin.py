@@ -41,6 +41,14 @@ def test_admin_adds_a_service_gives_it_a_counter_and_retires_it(browser, live_se
         expect(row).to_contain_text("心理咨询")
         expect(row).to_contain_text("Counselling")
         expect(row).to_contain_text("还没有窗口办理该事项")
+        # up two places from the keyboard: the arrow keeps the focus after each move
+        page.locator("#service-E button.move-up").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#flash")).to_contain_text("心理咨询 已上移")
+        expect(page.locator(".services-list > li").nth(3)).to_have_id("service-E")
+        expect(page.locator("#service-E button.move-up")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(page.locator(".services-list > li").nth(2)).to_have_id("service-E")
         # counter 1 serves it too
         page.locator("#counter-row-1 details.place-edit > summary").click()
         page.locator("#counter-row-1 label.check", has_text="心理咨询").click()
@@ -61,6 +69,7 @@ def test_admin_adds_a_service_gives_it_a_counter_and_retires_it(browser, live_se
         expect(tile).to_contain_text("心理咨询")
         expect(tile).to_contain_text("Counselling")
         expect(tile.locator("svg")).to_be_visible()
+        assert kiosk.locator(".tile").evaluate_all("ts => ts.map(t => t.dataset.service)") == ["A", "B", "E", "C", "D"]
         kiosk.screenshot(path=str(SHOTS / "kiosk-home-new-service.png"))
 
         # a visit of it is finished: now it is used, so it is retired, not deleted
