@@ -108,12 +108,23 @@ def settings():
 
 # ---- services and counters ---------------------------------------------------------------------
 
+# The changes that add, rename, reorder or take away a service: the booking rows follow them.
+LIST_CHANGES = {"admin.service_add", "admin.service_edit", "admin.service_move", "admin.service_retire",
+                "admin.service_restore", "admin.service_delete"}
+
 def _done(message: str, changed=None, moved: str = ""):
     """After a change: the panel under htmx (a moved service's arrow keeps the focus, so that
-    the keyboard can press it again), else back to the settings page."""
+    the keyboard can press it again; a change of the services list also renews the settings
+    form's booking rows), else back to the settings page."""
     if wants_fragment():
+        rows = {}
+        if request.endpoint in LIST_CHANGES:
+            hall = current_user.hall
+            services = list(hall.offered_services)
+            rows = {"rows_oob": True, "services": services, "values": _form_values(hall, services), "errors": {},
+                    "service_field": hall_settings.service_field}
         response = make_response(render_template("admin/_services.html", flash_text=message,
-                                                 **_places_context(changed=changed, moved=moved)))
+                                                 **_places_context(changed=changed, moved=moved), **rows))
         response.headers["Vary"] = "HX-Request"
         return response
     flash(message, "ok")

@@ -41,6 +41,7 @@ def test_admin_adds_a_service_gives_it_a_counter_and_retires_it(browser, live_se
         expect(row).to_contain_text("心理咨询")
         expect(row).to_contain_text("Counselling")
         expect(row).to_contain_text("还没有窗口办理该事项")
+        expect(page.locator("#booking-E")).to_contain_text("心理咨询"), "the booking rows of the form follow"
         # up two places from the keyboard: the arrow keeps the focus after each move
         page.locator("#service-E button.move-up").focus()
         page.keyboard.press("Enter")
@@ -83,6 +84,7 @@ def test_admin_adds_a_service_gives_it_a_counter_and_retires_it(browser, live_se
         expect(page.locator("#flash")).to_contain_text("心理咨询 已停用")
         expect(page.locator(".retired-list #service-E")).to_contain_text("已停用")
         expect(page.locator("#counter-row-1 .place-meta")).not_to_contain_text("心理咨询")
+        expect(page.locator("#booking-E")).to_have_count(0)
         # the kiosk's tile goes by itself at its next poll
         expect(kiosk.locator(".tile[data-service=E]")).to_have_count(0, timeout=30000)
         expect(kiosk.locator(".tile[data-service=A]")).to_be_visible()

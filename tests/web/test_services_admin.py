@@ -60,6 +60,8 @@ def test_adding_a_service_answers_the_panel_and_the_kiosk_shows_the_tile(demo, a
     assert response.status_code == 200 and 'id="places"' in html and "<html" not in html
     assert 'id="service-E"' in html and "已添加 心理咨询" in html and 'hx-swap-oob' in html
     assert "还没有窗口办理该事项" in html, "the new service asks for a counter"
+    assert '<tbody id="booking-rows" hx-swap-oob="true">' in html and 'id="booking-E"' in html, \
+        "the settings form's booking rows take the new service"
     service = service_e(demo)
     assert (service.name_en, service.icon, service.default_minutes) == ("Counselling", "handshake", 20)
     kiosk = admin.get(f"/k/{demo.slug}").get_data(as_text=True)
