@@ -225,3 +225,40 @@ def test_a_service_added_beside_an_open_settings_form_keeps_its_settings_when_th
     assert response.status_code == 303
     service = service_e(demo)
     assert (service.bookable, service.slot_minutes, service.slot_capacity) == (False, 30, 1)
+
+
+def test_a_bad_rename_is_explained_in_its_own_form_and_nothing_changes(demo, admin):
+    service = svc(demo, "C")
+    response = admin.post(f"/admin/services/{service.id}", data={**NEW, "name_zh": " "}, headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "请输入事项的中文名称" in html
+    assert f'aria-describedby="err-service-{service.id}-name_zh"' in html
+    assert html.count("请输入事项的中文名称") == 1, "only the form that was sent is marked"
+    db.session.expire_all()
+    assert (svc(demo, "C").name_zh, svc(demo, "C").icon) == ("信访接待", "document")
+    response = admin.post(f"/admin/services/{service.id}", data={**NEW, "name_zh": "信访", "name_en": "Letters"},
+                          headers=HX)
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert (svc(demo, "C").code, svc(demo, "C").name_zh, svc(demo, "C").name_en) == ("C", "信访", "Letters")
+
+
+def test_delete_is_for_a_service_nobody_used(demo, admin):
+    used, unused = svc(demo, "A"), svc(demo, "C")
+    page = admin.get("/admin/settings").get_data(as_text=True)
+    assert f"/admin/services/{used.id}/retire" in page and f"/admin/services/{used.id}/delete" not in page
+    assert f"/admin/services/{unused.id}/delete" in page and f"/admin/services/{unused.id}/retire" not in page
+    response = admin.post(f"/admin/services/{used.id}/delete", headers=HX)
+    assert response.status_code == 422 and "只能停用" in response.get_data(as_text=True)
+    assert admin.post(f"/admin/services/{unused.id}/delete", headers=HX).status_code == 200
+    db.session.expire_all()
+    codes = [s.code for s in db.session.scalars(select(Service).where(Service.hall_id == demo.id))]
+    assert "A" in codes and "C" not in codes
+
+
+def test_another_halls_service_cannot_be_renamed(demo, admin):
+    from hall.setup import create_hall, create_service
+    other = create_service(create_hall("other", "另一个大厅"), "A", "法律咨询")
+    assert admin.post(f"/admin/services/{other.id}", data=NEW, headers=HX).status_code == 404
+    db.session.expire_all()
+    assert other.name_zh == "法律咨询"
