@@ -19,16 +19,17 @@ from typing import Mapping
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from . import clock, queue
 from .cases import audit
 from .errors import FieldsInvalid, Invalid
 from .extensions import db
-from .settings import whole_in
 from .models import (
     Adviser, Appointment, AppointmentStatus, Counter, Hall, Service, Shift, ShiftException, Ticket, TicketEvent,
-    TicketSequence, TicketStatus, User, adviser_services, counter_services,
+    TicketSequence, TicketStatus, User, adviser_services,
 )
+from .settings import whole_in
 
 # The icons the kiosk has (static/icons/<name>.svg), in the order the administrator sees them.
 SERVICE_ICONS = ("scale", "handshake", "document", "chat")
@@ -45,6 +46,17 @@ _OPEN = (TicketStatus.waiting, TicketStatus.called, TicketStatus.serving)
 
 def _text(values: Mapping, field: str) -> str:
     return " ".join(str(values.get(field) or "").split())
+
+
+def _insert(thing, field: str, taken) -> None:
+    """Add a new service or counter; another administrator's at the same moment with the same
+    code or number loses to the database's unique constraint, with the field's message."""
+    db.session.add(thing)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise FieldsInvalid({field: taken}) from None
 
 
 def _log(hall_id: int, user: User | None, action: str, detail: str) -> None:
@@ -123,8 +135,7 @@ def add_service(hall: Hall, values: Mapping, user: User | None = None) -> Servic
         raise FieldsInvalid(errors)
     last = db.session.scalar(select(func.max(Service.position)).where(Service.hall_id == hall.id))
     service = Service(hall_id=hall.id, code=code, position=(last or 0) + 1, paused=False, retired=False, **fields)
-    db.session.add(service)
-    db.session.flush()
+    _insert(service, "code", _l("%(code)s was just taken: please choose another letter.", code=code))
     _log(hall.id, user, "service.add", service_label(service))
     db.session.commit()
     return service
@@ -311,8 +322,7 @@ def add_counter(hall: Hall, values: Mapping, user: User | None = None) -> Counte
     if errors:
         raise FieldsInvalid(errors)
     counter = Counter(hall_id=hall.id, number=number, name=name, active=True, services=services)
-    db.session.add(counter)
-    db.session.flush()
+    _insert(counter, "number", _l("Counter %(number)s already exists.", number=number))
     _log(hall.id, user, "counter.add", f"{counter_label(counter)}: {_codes(services)}")
     db.session.commit()
     return counter

@@ -229,3 +229,12 @@ def test_a_room_the_rosters_use_is_not_retired(demo, admin):
     assert "傅国强" in str(caught.value.message)
     db.session.expire_all()
     assert counter(demo, 3).active
+
+
+def test_a_code_taken_at_the_same_moment_is_refused_not_a_crash(demo, admin, monkeypatch):
+    # the check passed, but the code is taken by the time of the insert (another administrator, a moment before)
+    monkeypatch.setattr(places, "clean_code", lambda hall, raw: ("A", None))
+    with pytest.raises(FieldsInvalid) as caught:
+        places.add_service(demo, NEW, admin)
+    assert "code" in caught.value.errors
+    assert [s.code for s in places.all_services(demo)] == ["A", "B", "C", "D"]
