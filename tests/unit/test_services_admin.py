@@ -238,3 +238,10 @@ def test_a_code_taken_at_the_same_moment_is_refused_not_a_crash(demo, admin, mon
         places.add_service(demo, NEW, admin)
     assert "code" in caught.value.errors
     assert [s.code for s in places.all_services(demo)] == ["A", "B", "C", "D"]
+
+
+def test_the_icons_offered_are_the_kiosks_own():
+    from pathlib import Path
+    icons = Path(__file__).resolve().parents[2] / "static" / "icons"
+    assert sorted(places.SERVICE_ICONS) == sorted(p.stem for p in icons.glob("*.svg"))
+    assert set(places.ICON_LABELS) == set(places.SERVICE_ICONS)
