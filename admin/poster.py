@@ -24,7 +24,7 @@ def _poster(kind: str, url: str, label: str, **context):
 def booking_poster():
     hall = current_user.hall
     return _poster("book", public_url("kiosk.book_start_p", hall=hall.slug), _("Book an appointment"),
-                   services=[s for s in hall.services if s.bookable])
+                   services=[s for s in hall.offered_services if s.bookable])
 
 
 @bp.get("/poster/report")

@@ -321,7 +321,8 @@ RATE = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 
 RESPONSES = {
     "BadJSON": _json(_ref("Error"), "The body is not valid JSON."),
-    "NotFound": _json(_ref("Error"), "No such hall, ticket or service."),
+    "NotFound": _json(_ref("Error"), "No such hall, ticket or service, or a service the hall no longer offers "
+                                     "(retired: its old tickets and bookings still answer)."),
     "Refused": _json(_ref("Error"), "Not now: the service is paused or the hall is closed."),
     "TooLarge": _json(_ref("Error"), "The body is larger than the server accepts (64 KiB)."),
     "NotJSON": _json(_ref("Error"), "The body is not JSON (Content-Type must be application/json)."),
@@ -365,7 +366,8 @@ PATHS = {
             "operationId": "listServices",
             "summary": "The hall's services, whether a ticket can be taken now, and how many wait",
             "responses": {
-                "200": _json({"type": "array", "items": _ref("Service")}, "The services, in kiosk order."),
+                "200": _json({"type": "array", "items": _ref("Service")},
+                             "The services offered, in kiosk order (a retired service is not listed)."),
                 "404": _response("NotFound"),
             },
         },

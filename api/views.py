@@ -129,7 +129,7 @@ def services(hall: str):
     found = _hall(hall)
     waiting = queue.waiting_counts(found)
     now = clock.now()
-    return jsonify([_service(s, waiting, now) for s in found.services])
+    return jsonify([_service(s, waiting, now) for s in found.offered_services])
 
 
 @bp.post("/halls/<hall>/tickets")
@@ -181,7 +181,7 @@ def board(hall: str):
     return _tagged(jsonify({
         "hall": {"slug": found.slug, "name": found.name},
         "calls": calls,
-        "waiting": {s.code: waiting.get(s.id, 0) for s in found.services},
+        "waiting": {s.code: waiting.get(s.id, 0) for s in found.offered_services},
         "version": version,
     }), tag)
 

@@ -233,7 +233,8 @@ def adviser_names(hall: Hall) -> dict[int, str]:
 
 
 def bookable_services(hall: Hall) -> list[Service]:
-    return list(db.session.scalars(select(Service).where(Service.hall_id == hall.id, Service.bookable.is_(True))
+    return list(db.session.scalars(select(Service).where(Service.hall_id == hall.id, Service.bookable.is_(True),
+                                                         Service.retired.is_(False))
                                    .order_by(Service.position, Service.id)))
 
 

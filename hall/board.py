@@ -137,7 +137,7 @@ def board_state(hall: Hall, recent: int = 5, announce: int = 8) -> BoardState:
         hall=hall,
         current=current_calls(hall),
         recent=_distinct(events, recent),
-        waiting=[WaitingLine(service, counts.get(service.id, 0)) for service in hall.services],
+        waiting=[WaitingLine(service, counts.get(service.id, 0)) for service in hall.offered_services],
         announcements=list(reversed(events[:announce])),
     )
 

@@ -203,7 +203,7 @@ def _hall(slug: str) -> Hall:
 
 
 def bookable(hall: Hall) -> list[Service]:
-    return [s for s in hall.services if s.bookable]
+    return [s for s in hall.offered_services if s.bookable]
 
 
 def _service(hall: Hall, code: str) -> Service:

@@ -912,6 +912,14 @@ AUDIT_LABELS = {
     "case.declined": _l("Declined"), "case.withdrawn": _l("Withdrawn"), "case.rated": _l("Rated"),
     "case.closed": _l("Closed without a rating"), "case.view_personal": _l("Viewed personal data"),
     "case.print_agreement": _l("Printed the mediation agreement"), "case.archive": _l("Exported the archive"),
+    # the hall's services and counters (hall/services_admin.py)
+    "service.add": _l("Added a service"), "service.edit": _l("Edited a service"),
+    "service.move": _l("Moved a service"), "service.pause": _l("Paused a service"),
+    "service.resume": _l("Resumed a service"), "service.retire": _l("Retired a service"),
+    "service.restore": _l("Brought a service back"), "service.delete": _l("Deleted a service"),
+    "counter.add": _l("Added a counter"), "counter.edit": _l("Edited a counter"),
+    "counter.services": _l("Changed what a counter serves"), "counter.retire": _l("Retired a counter"),
+    "counter.enable": _l("Brought a counter back"), "counter.delete": _l("Deleted a counter"),
 }
 RATING_LABELS = {Rating.satisfied: _l("Satisfied"), Rating.fairly_satisfied: _l("Fairly satisfied"),
                  Rating.dissatisfied: _l("Dissatisfied")}

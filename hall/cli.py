@@ -34,6 +34,7 @@ def _run(fn, *args, **kwargs):
 
 def register(app: Flask) -> None:
     from . import setup
+    from .services_admin import SERVICE_ICONS
     from .demo import DEMO_PASSWORD, load_demo
 
     @app.cli.command("demo")
@@ -71,7 +72,7 @@ def register(app: Flask) -> None:
     @click.argument("code")
     @click.option("--name", required=True, help="Chinese name")
     @click.option("--name-en", default="")
-    @click.option("--icon", default="chat", type=click.Choice(["scale", "handshake", "document", "chat"]))
+    @click.option("--icon", default="chat", type=click.Choice(SERVICE_ICONS))
     @click.option("--minutes", default=10, show_default=True, help="minutes a visit takes before there is history")
     def service_create(hall_slug, code, name, name_en, icon, minutes):
         service = _run(setup.create_service, _hall(hall_slug), code, name, name_en, icon, minutes)
@@ -87,7 +88,7 @@ def register(app: Flask) -> None:
     @click.option("--service", "codes", multiple=True, help="service codes served (default: all)")
     def counter_create(hall_slug, number, name, codes):
         hall = _hall(hall_slug)
-        services = [s for s in hall.services if not codes or s.code in {c.upper() for c in codes}]
+        services = [s for s in hall.offered_services if not codes or s.code in {c.upper() for c in codes}]
         counter = _run(setup.create_counter, hall, number, name, services)
         click.echo(f"counter {counter.number} created")
 

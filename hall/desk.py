@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from . import clock, queue
-from .errors import Invalid, NotFound
+from .errors import Invalid, NotFound, ServiceRetired
 from .extensions import db
 from .models import Counter, Hall, Service, Ticket, User
 
@@ -39,6 +39,11 @@ def counter_of(user: User, counter_id: int) -> Counter:
     return counter
 
 
+def any_counter_of(user: User, counter_id: int) -> Counter:
+    """A counter of the user's hall, retired or not: the settings page edits both."""
+    return _own(Counter, user, counter_id)
+
+
 def ticket_of(user: User, ticket_id: int) -> Ticket:
     return _own(Ticket, user, ticket_id)
 
@@ -53,8 +58,10 @@ def counters(hall: Hall) -> list[Counter]:
 
 
 def services(hall: Hall) -> list[Service]:
+    """The services a ticket may be given or sent to: not the retired ones."""
     return list(db.session.scalars(
-        select(Service).where(Service.hall_id == hall.id).order_by(Service.position, Service.id)))
+        select(Service).where(Service.hall_id == hall.id, Service.retired.is_(False))
+        .order_by(Service.position, Service.id)))
 
 
 @dataclass
@@ -98,7 +105,10 @@ def transfer(user: User, ticket: Ticket, target: str, note: str = "") -> Ticket:
         raise Invalid(_l("Please choose where to transfer the ticket."))
     note = (note or "").strip()[:500]
     if kind == "service":
-        return queue.transfer(ticket, user, service=service_of(user, int(raw_id)), note=note)
+        service = service_of(user, int(raw_id))
+        if service.retired:
+            raise ServiceRetired()
+        return queue.transfer(ticket, user, service=service, note=note)
     return queue.transfer(ticket, user, counter=counter_of(user, int(raw_id)), note=note)
 
 

@@ -31,6 +31,11 @@ class FieldsInvalid(Invalid):
         super().__init__(message or _l("Please correct the marked fields. Nothing was saved."))
 
 
+class ServiceRetired(NotFound):
+    """A retired service takes no new ticket or booking; its old ones keep its name."""
+    message = _l("This service is no longer offered here. Please ask at the front desk.")
+
+
 class HallClosed(HallError):
     message = _l("The hall is closed now. Please come back during opening hours.")
 

@@ -88,7 +88,7 @@ def opening_hours(hall: Hall) -> str:
 def home(slug: str, at: datetime | None = None) -> HomeScreen:
     hall = queue.hall_by_slug(slug)
     counts = queue.waiting_counts(hall)
-    tiles = [Tile(s, queue.service_state(s, at), counts.get(s.id, 0)) for s in hall.services]
+    tiles = [Tile(s, queue.service_state(s, at), counts.get(s.id, 0)) for s in hall.offered_services]
     return HomeScreen(hall, tiles, clock.is_open(hall, at), opening_hours(hall),
                       queue.queue_version(hall.id), at)
 

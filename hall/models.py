@@ -101,6 +101,11 @@ class Hall(db.Model):
     day_closed_through: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     services: Mapped[list[Service]] = relationship(back_populates="hall", order_by="Service.position")
+    # What new work starts with (kiosk tiles, board, booking, API, console choices): the services
+    # not retired, in their order. Read-only: it follows Service.retired after a commit.
+    offered_services: Mapped[list[Service]] = relationship(
+        primaryjoin="and_(Hall.id == Service.hall_id, Service.retired.is_(False))",
+        order_by="(Service.position, Service.id)", viewonly=True)
     counters: Mapped[list[Counter]] = relationship(back_populates="hall", order_by="Counter.number")
 
 

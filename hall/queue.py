@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, make_transient_to_detached
 
 from . import clock
-from .errors import AlreadyRated, HallClosed, Invalid, NotFound, ServicePaused, WrongState
+from .errors import AlreadyRated, HallClosed, Invalid, NotFound, ServicePaused, ServiceRetired, WrongState
 from .extensions import db
 from .models import (
     Counter, Hall, Rating, Service, Ticket, TicketEvent, TicketSequence, TicketStatus, User,
@@ -130,9 +130,12 @@ def ticket_by_token(token: str) -> Ticket:
 
 
 def service_by_code(hall: Hall, code: str) -> Service:
+    """A service new work starts with (the kiosk, booking): a retired one is not found."""
     service = db.session.scalar(_SERVICE_BY_CODE, {"hall": hall.id, "code": (code or "").upper()})
     if service is None:
         raise NotFound()
+    if service.retired:
+        raise ServiceRetired()
     return service
 
 
@@ -396,6 +399,8 @@ def issue_ticket(hall: Hall, service: Service, *, phone: str | None = None, prio
         existing = _by_request_key(hall, request_key)
         if existing:
             return existing
+    if service.retired:
+        raise ServiceRetired()
     if service.paused:
         raise ServicePaused()
     if check_hours and not clock.is_open(hall, at):

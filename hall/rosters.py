@@ -125,8 +125,10 @@ def counters(hall: Hall) -> list[Counter]:
 
 
 def services(hall: Hall) -> list[Service]:
+    """The services an adviser may be given: not the retired ones."""
     return list(db.session.scalars(
-        select(Service).where(Service.hall_id == hall.id).order_by(Service.position, Service.id)))
+        select(Service).where(Service.hall_id == hall.id, Service.retired.is_(False))
+        .order_by(Service.position, Service.id)))
 
 
 def linkable_users(hall: Hall, adviser: Adviser | None = None) -> list[User]:

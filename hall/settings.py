@@ -1,7 +1,7 @@
 """A hall's own settings, as its administrator edits them: name, notice, opening hours, the
 kiosk's idle times, the API's ticket limit, the booking window and check-in times, which services
 take appointments (slot length, seats per slot), the case numbers' code and each case step's
-limit in days; and pausing a service.
+limit in days. The services and counters themselves are hall.services_admin's.
 
 Everything is checked before anything is saved: bad input changes nothing and every problem
 comes back at once, each with a message in the reader's language (SettingsInvalid.errors).
@@ -52,7 +52,8 @@ def parse_time(raw, *, seconds: bool = True) -> time | None:
     return time(int(hour), int(minute), int(second or 0))
 
 
-def _int_in(raw, low: int, high: int) -> int | None:
+def whole_in(raw, low: int, high: int) -> int | None:
+    """A whole number typed in a form, from low to high; None when it is not one."""
     try:
         value = int(str(raw).strip())
     except (TypeError, ValueError):
@@ -60,17 +61,70 @@ def _int_in(raw, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
+# The API ticket limit as the administrator enters it: how many tickets per minute, per hour,
+# per day (any of them, at least one), stored in Flask-Limiter notation "30 per minute; 200 per hour".
+LIMIT_UNITS = ("minute", "hour", "day")
+LIMIT_AMOUNT = (1, 100000)
+
+
+def limit_field(unit: str) -> str:
+    """The form field of one period's number: api_limit-minute, …"""
+    return f"api_limit-{unit}"
+
+
+def limit_rows(stored: str | None) -> tuple[dict[str, int], str]:
+    """A stored limit as the form shows it: {unit: number} for the parts per minute, hour or day,
+    and the text of any part these fields cannot show ("5 per second", written by hand), else ""."""
+    rows: dict[str, int] = {}
+    other = []
+    try:
+        items = limits.parse_many(stored or "") if stored else []
+    except ValueError:
+        return rows, str(stored)
+    for item in items:
+        unit = item.GRANULARITY.name
+        if unit in LIMIT_UNITS and item.multiples == 1:
+            rows[unit] = min(item.amount, rows.get(unit, item.amount))
+        else:
+            other.append(f"{item.amount} per {item.multiples} {unit}s" if item.multiples != 1
+                         else f"{item.amount} per {unit}")
+    return rows, "; ".join(other)
+
+
+def clean_limit(values: Mapping, errors: dict) -> str | None:
+    """The numbers per minute, hour and day, as one Flask-Limiter string; None when wrong."""
+    parts, bad = [], []
+    for unit in LIMIT_UNITS:
+        raw = str(values.get(limit_field(unit)) or "").strip()
+        if not raw:
+            continue
+        amount = whole_in(raw, *LIMIT_AMOUNT)
+        if amount is None:
+            bad.append(unit)
+            errors[limit_field(unit)] = _l("“%(value)s” is not a number of tickets: please enter a whole number "
+                                           "from %(low)s to %(high)s, or leave it empty.",
+                                           value=raw[:20], low=LIMIT_AMOUNT[0], high=LIMIT_AMOUNT[1])
+        else:
+            parts.append(f"{amount} per {unit}")
+    if bad:
+        return None
+    if not parts:
+        errors["api_ticket_limit"] = _l("Please enter at least one limit, such as 30 tickets per minute.")
+        return None
+    return check_rate_limit("; ".join(parts))
+
+
 def check_rate_limit(raw: str | None) -> str | None:
-    """A Flask-Limiter rate such as "30 per minute" or "100/hour", at least one a period;
-    None when it is not one."""
+    """Flask-Limiter rates such as "30 per minute; 200 per hour", each at least one a period;
+    None when it is not that or longer than the column."""
     text = " ".join((raw or "").split())
     if not text or len(text) > 60:
         return None
     try:
-        item = limits.parse(text)
+        items = limits.parse_many(text)
     except ValueError:
         return None
-    return text if item.amount >= 1 else None
+    return text if items and all(item.amount >= 1 for item in items) else None
 
 
 _OUT_OF_RANGE = {
@@ -82,7 +136,7 @@ _OUT_OF_RANGE = {
 
 
 def _whole(values: Mapping, field: str, bounds: tuple[int, int], errors: dict, unit: str) -> int | None:
-    value = _int_in(values.get(field), *bounds)
+    value = whole_in(values.get(field), *bounds)
     if value is None:
         errors[field] = _OUT_OF_RANGE[unit](*bounds)
     return value
@@ -94,10 +148,13 @@ def service_field(service: Service, name: str) -> str:
 
 
 def clean_services(values: Mapping, services, errors: dict) -> dict[int, dict]:
-    """Which services take appointments, with their slot length and seats per slot."""
+    """Which services take appointments, with their slot length and seats per slot. A service
+    the form does not show (added beside the form after it was opened) keeps its settings."""
     cleaned = {}
     for service in services:
         minutes, seats = service_field(service, "slot_minutes"), service_field(service, "slot_capacity")
+        if minutes not in values and seats not in values:
+            continue
         cleaned[service.id] = {
             "bookable": str(values.get(service_field(service, "bookable")) or "") in ("1", "on", "true"),
             "slot_minutes": _whole(values, minutes, SLOT_MINUTES, errors, "minutes"),
@@ -181,22 +238,19 @@ def clean(values: Mapping, services=(), hall: Hall | None = None) -> dict:
         errors["weekdays"] = _l("Please choose days from the list.")
     cleaned["open_weekdays"] = days
 
-    kiosk = _int_in(values.get("kiosk_idle_seconds"), *KIOSK_IDLE)
+    kiosk = whole_in(values.get("kiosk_idle_seconds"), *KIOSK_IDLE)
     if kiosk is None:
         errors["kiosk_idle_seconds"] = _l("Please enter a whole number of seconds from %(low)s to %(high)s.",
                                           low=KIOSK_IDLE[0], high=KIOSK_IDLE[1])
     cleaned["kiosk_idle_seconds"] = kiosk
 
-    ticket = _int_in(values.get("ticket_idle_seconds"), *TICKET_IDLE)
+    ticket = whole_in(values.get("ticket_idle_seconds"), *TICKET_IDLE)
     if ticket is None:
         errors["ticket_idle_seconds"] = _l("Please enter a whole number of seconds from %(low)s to %(high)s.",
                                            low=TICKET_IDLE[0], high=TICKET_IDLE[1])
     cleaned["ticket_idle_seconds"] = ticket
 
-    limit = check_rate_limit(values.get("api_ticket_limit"))
-    if limit is None:
-        errors["api_ticket_limit"] = _l('Please write a limit such as "30 per minute" or "200 per hour".')
-    cleaned["api_ticket_limit"] = limit
+    cleaned["api_ticket_limit"] = clean_limit(values, errors)
 
     cleaned["booking_notice_minutes"] = _whole(values, "booking_notice_minutes", BOOKING_NOTICE, errors, "minutes")
     cleaned["booking_days_ahead"] = _whole(values, "booking_days_ahead", BOOKING_DAYS, errors, "days")
@@ -211,6 +265,10 @@ def clean(values: Mapping, services=(), hall: Hall | None = None) -> dict:
     if problem:
         errors["case_code"] = problem
     cleaned["case_step_days"] = clean_step_days(values, errors)
+    committee = " ".join(str(values.get("committee_name") or "").split())
+    if len(committee) > NAME_MAX:
+        errors["committee_name"] = _l("The name can have at most %(n)s characters.", n=NAME_MAX)
+    cleaned["committee_name"] = committee
 
     if errors:
         raise SettingsInvalid(errors)
@@ -220,23 +278,14 @@ def clean(values: Mapping, services=(), hall: Hall | None = None) -> dict:
 def update_hall(hall: Hall, values: Mapping) -> Hall:
     """Check and save a hall's settings; on any error nothing is saved. A new slot length applies
     to times not yet booked: bookings keep theirs, and no slot overlapping one is offered."""
-    services = list(hall.services)
+    services = list(hall.offered_services)
     cleaned = clean(values, services, hall)
     by_id = cleaned.pop("services")
     for field, value in cleaned.items():
         setattr(hall, field, value)
     for service in services:
-        for field, value in by_id[service.id].items():
+        for field, value in by_id.get(service.id, {}).items():
             setattr(service, field, value)
     queue.bump_version(hall.id)  # the kiosk shows or hides the booking entry
     db.session.commit()
     return hall
-
-
-def set_paused(service: Service, paused: bool) -> Service:
-    """Pause or resume a service. The kiosk shows a paused service as unavailable; the queue
-    version is bumped so every polling screen refreshes."""
-    service.paused = bool(paused)
-    queue.bump_version(service.hall_id)
-    db.session.commit()
-    return service

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from . import clock
-from .errors import Invalid, NotFound
+from .errors import Invalid, NotFound, ServiceRetired
 from .extensions import db
 from .models import (
     Adviser, Appointment, ClosedDay, ExceptionKind, Hall, Service, Shift,
@@ -245,6 +245,8 @@ def booked_seats(hall: Hall, start: datetime, end: datetime, adviser_ids: list[i
 def bookable_service(hall: Hall, service: Service) -> Service:
     if service.hall_id != hall.id or not service.bookable:
         raise NotFound(_l("This service does not take appointments."))
+    if service.retired:
+        raise ServiceRetired()
     return service
 
 

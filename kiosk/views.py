@@ -23,12 +23,12 @@ from hall import kiosk_flow, queue
 from hall.errors import HallClosed, Invalid, NotFound, ServicePaused
 from hall.extensions import db
 from hall.links import public_url, qr_svg
+from hall.services_admin import SERVICE_ICONS
 from hall.web import polled, unknown_shows
 
 from . import bp
 
 ICONS = Path(__file__).resolve().parent.parent / "static" / "icons"
-ICON_NAMES = ("scale", "handshake", "document", "chat")
 AUTOPRINT = "kiosk_autoprint"
 JUST_TAKEN = "kiosk_just_taken"
 HOME_POLL_SECONDS = 10
@@ -41,7 +41,7 @@ def _icon_file(name: str) -> str:
 
 def icon(name: str | None) -> Markup:
     """A service icon, inline so that it takes the tile's colour (currentColor)."""
-    return Markup(_icon_file(name if name in ICON_NAMES else "chat"))
+    return Markup(_icon_file(name if name in SERVICE_ICONS else "chat"))
 
 
 @bp.context_processor

@@ -120,7 +120,7 @@ def test_admin_pauses_a_service_and_the_console_says_so(browser, live_server, de
     try:
         log_in(page, live_server.url, "admin")
         expect(page.locator("h1")).to_have_text("大厅设置")
-        page.locator("#service-A button").click()
+        page.locator("#service-A button.pause-toggle").click()
         expect(page.locator("#service-A")).to_contain_text("已暂停")
         expect(page.locator("#flash")).to_contain_text("法律咨询 已暂停")
         page.fill("#kiosk_idle_seconds", "5")

@@ -34,6 +34,11 @@ ALLOWED: dict[str, set[str] | str] = {
     "admin.settings": {ADMIN},
     "admin.service_pause": {ADMIN},
     "admin.service_resume": {ADMIN},
+    # services and counters (settings page)
+    "admin.service_add": {ADMIN}, "admin.service_edit": {ADMIN}, "admin.service_move": {ADMIN},
+    "admin.service_retire": {ADMIN}, "admin.service_restore": {ADMIN}, "admin.service_delete": {ADMIN},
+    "admin.counter_add": {ADMIN}, "admin.counter_edit": {ADMIN}, "admin.counter_retire": {ADMIN},
+    "admin.counter_enable": {ADMIN}, "admin.counter_delete": {ADMIN},
     "admin.rosters_page": {ADMIN},
     "admin.adviser_new": {ADMIN},
     "admin.adviser_create": {ADMIN},
@@ -123,7 +128,7 @@ def ids(demo):
     return {"counter_id": counter.id, "ticket_id": ticket.id, "service_id": queue.service_by_code(demo, "D").id,
             "case_id": case.id,  # cases desk
             "adviser_id": adviser.id, "shift_id": adviser.shifts[0].id, "exception_id": exception.id,
-            "closed_day_id": closed.id, "appointment_id": 1}
+            "closed_day_id": closed.id, "appointment_id": 1, "direction": "up"}
 
 
 def _png() -> bytes:

@@ -15,7 +15,7 @@ HX = {"HX-Request": "true"}
 GOOD = {
     "name": "拱墅区矛盾纠纷调处化解中心", "notice": "今天下午 3 点后法律咨询暂停。",
     "opens_at": "08:30", "closes_at": "17:00", "weekdays": ["1", "2", "3", "4", "5", "6"],
-    "kiosk_idle_seconds": "90", "ticket_idle_seconds": "20", "api_ticket_limit": "100 per hour",
+    "kiosk_idle_seconds": "90", "ticket_idle_seconds": "20", "api_limit-hour": "100",
     "booking_notice_minutes": "120", "booking_days_ahead": "21",
     "checkin_early_minutes": "5", "checkin_grace_minutes": "20",
     **{f"{field}-{code}": value for code in "ABCD" for field, value in (("slot_minutes", "30"), ("slot_capacity", "1"))},
@@ -41,7 +41,8 @@ def hall_now(demo) -> Hall:
 def test_the_page_shows_the_halls_settings(demo, admin):
     page = admin.get("/admin/settings").get_data(as_text=True)
     assert "大厅设置" in page and demo.name in page and "小事不出村" in page
-    assert 'value="30 per minute"' in page and 'value="60"' in page
+    assert 'name="api_limit-minute" min="1" max="100000" value="30"' in page and 'value="60"' in page
+    assert 'name="api_limit-hour" min="1" max="100000" value=""' in page
     assert page.count('name="weekdays"') == 7 and page.count("checked") >= 7
     for code in "ABCD":
         assert f'id="service-{code}"' in page
@@ -90,8 +91,9 @@ def test_the_administrator_chooses_which_services_take_appointments(demo, admin)
     ("weekdays", ["1", "9"], "请从列表中选择"),
     ("kiosk_idle_seconds", "5", "15 到 600"),
     ("ticket_idle_seconds", "abc", "10 到 300"),
-    ("api_ticket_limit", "30 per fortnight", "30 per minute"),
-    ("api_ticket_limit", "0 per minute", "30 per minute"),
+    ("api_limit-minute", "abc", "“abc” 不是票数"),
+    ("api_limit-hour", "0", "1 到 100000"),
+    ("api_limit-day", "2.5", "1 到 100000"),
     ("notice", "长" * 501, "500"),
     ("booking_days_ahead", "0", "1 到 90 天"),
     ("checkin_grace_minutes", "-1", "0 到 120 分钟"),
@@ -172,8 +174,8 @@ def test_rate_limits_are_flask_limiter_notation(raw, ok):
 
 def test_clean_reports_every_problem_at_once():
     with pytest.raises(hall_settings.SettingsInvalid) as caught:
-        hall_settings.clean({**GOOD, "name": "", "closes_at": "", "api_ticket_limit": "x"})
-    assert set(caught.value.errors) == {"name", "closes_at", "api_ticket_limit"}
+        hall_settings.clean({**GOOD, "name": "", "closes_at": "", "api_limit-minute": "x"})
+    assert set(caught.value.errors) == {"name", "closes_at", "api_limit-minute"}
 
 
 # ---- cases: the numbers' code and each step's limit ---------------------------------------------
