@@ -25,7 +25,7 @@ from hall import accounts, clock
 from hall.auth import roles_required
 from hall.errors import Invalid
 from hall.extensions import htmx
-from hall.links import public_url
+from hall.links import public_url, qr_svg
 from hall.models import Role
 from hall.web import error_response, wants_fragment
 
@@ -41,7 +41,7 @@ OPEN_WHILE_MUST_CHANGE = {"admin.account", "admin.logout", "admin.login", "admin
 @bp.record_once
 def _globals(state) -> None:
     state.app.jinja_env.globals.update(role_label=accounts.role_label, ROLE_LABELS=accounts.ROLE_LABELS,
-                                       PASSWORD_MIN=accounts.PASSWORD_MIN)
+                                       PASSWORD_MIN=accounts.PASSWORD_MIN, LINK_HOURS=accounts.LINK_HOURS)
 
 
 @bp.before_request
@@ -100,9 +100,8 @@ def _switch(user_id: int, enable: bool):
     message = (_("%(name)s can log in again.", name=name) if enable
                else _("%(name)s is disabled and was logged out.", name=name))
     if wants_fragment():
-        hall = current_user.hall
-        return render_template("admin/users/_row.html", user=user, advisers=accounts.advisers_by_user(hall),
-                               hall=hall, changed=True, flash_text=message, flash_kind="ok")
+        return render_template("admin/users/_table.html", **_list_context(changed=user.id, flash_text=message,
+                                                                          flash_kind="ok"))
     flash(message, "ok")
     return redirect(url_for("admin.users"), 303)
 
@@ -122,12 +121,13 @@ def user_enable(user_id: int):
 # ---- creating and editing ------------------------------------------------------------------------
 
 def _handover_page(handover: accounts.Handover, created: bool):
-    link = expires = None
+    link = expires = link_qr = None
     if handover.kind == accounts.HANDOVER_LINK:
         link = public_url("admin.set_password", token=handover.token)
         expires = clock.now() + timedelta(hours=accounts.LINK_HOURS)
+        link_qr = qr_svg(link, _("Set-password link"))
     response = make_response(render_template("admin/users/handover.html", handover=handover, user=handover.user,
-                                             created=created, link=link, expires=expires,
+                                             created=created, link=link, expires=expires, link_qr=link_qr,
                                              hall=current_user.hall))
     return _no_store(response)
 

@@ -142,10 +142,11 @@ def must_change_password(user) -> bool:
 # ---- lookups -----------------------------------------------------------------------------------
 
 def logins(hall: Hall) -> list[User]:
-    """The hall's logins: active ones first, then by role and name."""
+    """The hall's logins by role and name; a disabled one keeps its place (no row moves under
+    the administrator's pointer)."""
     users = list(db.session.scalars(select(User).where(User.hall_id == hall.id)))
     order = {Role.admin: 0, Role.reception: 1, Role.mediator: 2}
-    return sorted(users, key=lambda u: (not u.active, order.get(u.role, 9), u.display_name or "", u.username))
+    return sorted(users, key=lambda u: (order.get(u.role, 9), u.display_name or "", u.username))
 
 
 def advisers_by_user(hall: Hall) -> dict[int, Adviser]:
