@@ -4,7 +4,7 @@
     GET  /admin/users/new                   the form for a new login
     POST /admin/users                       create it: the temporary password or link, shown once
     GET  /admin/users/<id>/edit             edit a login, reset its password
-    POST /admin/users/<id>                  save the edit
+    POST /admin/users/<id>                  save the edit (a GET goes to the form)
     POST /admin/users/<id>/disable|enable   under htmx the row is swapped, a message out-of-band
     POST /admin/users/<id>/password         reset the password: a temporary one or a new link
     GET, POST /admin/account                every user: their login, and changing their password
@@ -166,10 +166,12 @@ def user_edit(user_id: int):
     return _edit_page(user, _form_values(user), {})
 
 
-@bp.post("/users/<int:user_id>")
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required(ADMIN)
 def user_update(user_id: int):
     user = accounts.login_of(current_user, user_id)
+    if request.method == "GET":  # the language switch on a form answered here
+        return redirect(url_for("admin.user_edit", user_id=user.id))
     values = request.form.to_dict()
     try:
         changed = accounts.update_login(current_user, user, values)
@@ -182,10 +184,12 @@ def user_update(user_id: int):
     return redirect(url_for("admin.users") + f"#user-{user.id}", 303)
 
 
-@bp.post("/users/<int:user_id>/password")
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @roles_required(ADMIN)
 def user_reset(user_id: int):
     user = accounts.login_of(current_user, user_id)
+    if request.method == "GET":  # the language switch on the page showing a password: not again
+        return redirect(url_for("admin.user_edit", user_id=user.id))
     try:
         handover = accounts.reset_password(current_user, user, request.form.get("handover", ""))
     except Invalid as error:

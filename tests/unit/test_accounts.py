@@ -314,3 +314,19 @@ def test_a_login_records_its_time(demo):
     reception = user("reception")
     accounts.record_login(reception)
     assert abs((clock.now() - reception.last_login_at).total_seconds()) < 60
+
+
+def test_the_command_line_keeps_the_same_password_rule(demo, app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["user", "create", "demo", "wangxy", "--role", "reception",
+                                 "--name", "小王", "--password", "short-pw"])
+    assert result.exit_code != 0 and "至少需要 10 个字符" in result.output and user("wangxy") is None
+    result = runner.invoke(args=["user", "create", "demo", "wangxiaoyan", "--role", "reception",
+                                 "--password", "WangXiaoYan"])
+    assert result.exit_code != 0 and "不能与用户名相同" in result.output
+    result = runner.invoke(args=["user", "create", "demo", "wangxy", "--role", "reception", "--name", "小王",
+                                 "--full-name", "王晓燕", "--password", "a-long-password"])
+    assert result.exit_code == 0, result.output
+    created = user("wangxy")
+    assert (created.display_name, created.full_name) == ("小王", "王晓燕") and created.check_password("a-long-password")
+    assert "at least 10 characters" in runner.invoke(args=["user", "create", "--help"]).output
