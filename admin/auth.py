@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from hall import accounts
 from hall.auth import authenticate, roles_required
 from hall.models import Role
 
@@ -53,7 +54,10 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.username.data, form.password.data)
         if user is not None:
+            accounts.record_login(user)
             login_user(user)
+            if user.must_change_password:  # a temporary password: the user's own one first
+                return redirect(url_for("admin.account"), 303)
             return redirect(next_url or home_for(user), 303)
         error = _("Wrong username or password. Please try again.")
     elif request.method == "GET" and current_user.is_authenticated:

@@ -16,7 +16,10 @@ login_manager.login_message = _l("Please log in to continue.")
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The session's login while it is active and the session of its current version (sessions
+    end when the login is disabled or its password changes: hall/accounts.py)."""
+    from .accounts import user_for_session
+    return user_for_session(user_id)
 
 
 @login_manager.unauthorized_handler

@@ -921,6 +921,13 @@ AUDIT_LABELS = {
     "counter.services": _l("Changed what a counter serves"), "counter.retire": _l("Retired a counter"),
     "counter.enable": _l("Brought a counter back"), "counter.delete": _l("Deleted a counter"),
 }
+# … and of staff logins (hall/accounts.py).
+AUDIT_LABELS.update({
+    "user.create": _l("Created a login"), "user.edit": _l("Edited a login"),
+    "user.disable": _l("Disabled a login"), "user.enable": _l("Re-enabled a login"),
+    "user.reset_password": _l("Reset a password"), "user.change_password": _l("Changed own password"),
+    "user.set_password_link": _l("Set a password with a link"),
+})
 RATING_LABELS = {Rating.satisfied: _l("Satisfied"), Rating.fairly_satisfied: _l("Fairly satisfied"),
                  Rating.dissatisfied: _l("Dissatisfied")}
 
@@ -940,6 +947,9 @@ def audit_detail(entry: AuditEntry) -> str:
     """An audit entry's detail in the reader's words. The log keeps what happened as codes
     ("sorted -> deliberating", "DEMO-2026-0042 success", "… command line"); the case's number,
     shown in its own column, is left out."""
+    if entry.action.startswith("user."):
+        from .accounts import audit_detail as login_detail
+        return login_detail(entry)
     text = (entry.detail or "").strip()
     if entry.case is not None and text.startswith(entry.case.number):
         text = text[len(entry.case.number):].strip()

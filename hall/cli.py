@@ -101,8 +101,12 @@ def register(app: Flask) -> None:
     @click.argument("hall_slug")
     @click.argument("username")
     @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-    @click.option("--name", "display_name", default="")
-    @click.password_option()
-    def user_create(hall_slug, username, role, display_name, password):
-        user = _run(setup.create_user, _hall(hall_slug), username, password, role, display_name)
+    @click.option("--name", "display_name", default="", help="display name, e.g. 老傅")
+    @click.option("--full-name", default="", help="real name printed on agreements, e.g. 傅国强")
+    @click.password_option(help="at least 10 characters, not the username (asked twice when not given)")
+    def user_create(hall_slug, username, role, display_name, full_name, password):
+        """Create a staff login (more: the staff area's 账号管理, /admin/users)."""
+        from .accounts import check_new_password
+        _run(check_new_password, password, username)
+        user = _run(setup.create_user, _hall(hall_slug), username, password, role, display_name, full_name)
         click.echo(f"user {user.username} ({user.role.value}) created")

@@ -26,6 +26,7 @@ def load_demo(*, cases: bool | None = None) -> Hall:
         cases = not current_app.testing
     existing = db.session.scalar(select(Hall).where(Hall.slug == "demo"))
     if existing:
+        _demo_full_names(existing)  # … and logins loaded before full names existed get theirs
         _demo_advisers(existing)  # a demo hall loaded before advisers existed gets them once
         if cases:
             _demo_cases(existing)  # … and cases, once
@@ -44,13 +45,18 @@ def load_demo(*, cases: bool | None = None) -> Hall:
     create_counter(hall, 2, "", [legal, complaint, petition])
     create_counter(hall, 3, "老傅调解室", [mediation])
     create_counter(hall, 4, "潘大姐调解室", [mediation, legal])
-    create_user(hall, "admin", DEMO_PASSWORD, "admin", "管理员")
-    create_user(hall, "reception", DEMO_PASSWORD, "reception", "前台小王")
-    create_user(hall, "mediator", DEMO_PASSWORD, "mediator", "老傅")
+    for username, role, display_name, full_name in _LOGINS:
+        create_user(hall, username, DEMO_PASSWORD, role, display_name, full_name)
     _demo_advisers(hall)
     if cases:
         _demo_cases(hall)
     return hall
+
+
+# The demo's logins: username, role, display name, full name (printed on agreements). The
+# mediator is the adviser 傅国强 (linked below).
+_LOGINS = [("admin", "admin", "管理员", "赵建华"), ("reception", "reception", "前台小王", "王晓燕"),
+           ("mediator", "mediator", "老傅", "傅国强")]
 
 
 # name, kind, room number, services, specialties, introduction, demo login, weekly ranges as
@@ -70,6 +76,16 @@ _ADVISERS = [
      "街道法律顾问，熟悉征地拆迁、房屋和劳动保障政策，解答群众的法律问题。", None,
      [((1, 3, 5), time(9, 0), time(11, 30), 1), ((1, 3, 5), time(14, 0), time(17, 0), 2)]),
 ]
+
+
+def _demo_full_names(hall: Hall) -> None:
+    names = {username: full_name for username, _role, _display, full_name in _LOGINS}
+    changed = False
+    for user in db.session.scalars(select(User).where(User.hall_id == hall.id, User.username.in_(names))):
+        if not user.full_name:
+            user.full_name, changed = names[user.username], True
+    if changed:
+        db.session.commit()
 
 
 def _demo_advisers(hall: Hall) -> None:

@@ -186,6 +186,11 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
 
+    def get_id(self) -> str:
+        """The session's id: a session of an older version (the login was disabled or its password
+        changed since) is refused by hall.accounts.user_for_session."""
+        return f"{self.id}-{self.session_version or 0}"
+
 
 class TicketSequence(db.Model):
     """The last number given per hall, service and local day: the one row numbering locks."""

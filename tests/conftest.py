@@ -165,7 +165,7 @@ def as_user(client, user, lang: str | None = "en") -> None:
     with client.session_transaction() as session:
         session.clear()
         if user is not None:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
         if lang:
             session["lang"] = lang

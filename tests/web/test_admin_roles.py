@@ -100,6 +100,17 @@ ALLOWED: dict[str, set[str] | str] = {
     "admin.archive_start": {ADMIN},
     "admin.archive_status": {ADMIN},  # ?job=… (404 without one)
     "admin.archive_download": {ADMIN},
+    # staff accounts
+    "admin.users": {ADMIN},
+    "admin.user_new": {ADMIN},
+    "admin.user_create": {ADMIN},
+    "admin.user_edit": {ADMIN},
+    "admin.user_update": {ADMIN},
+    "admin.user_disable": {ADMIN},
+    "admin.user_enable": {ADMIN},
+    "admin.user_reset": {ADMIN},
+    "admin.account": STAFF,
+    "admin.set_password": PUBLIC,  # the one-time link: the token is the key
 }
 
 
@@ -128,7 +139,9 @@ def ids(demo):
     return {"counter_id": counter.id, "ticket_id": ticket.id, "service_id": queue.service_by_code(demo, "D").id,
             "case_id": case.id,  # cases desk
             "adviser_id": adviser.id, "shift_id": adviser.shifts[0].id, "exception_id": exception.id,
-            "closed_day_id": closed.id, "appointment_id": 1, "direction": "up"}
+            "closed_day_id": closed.id, "appointment_id": 1,
+            "user_id": db.session.scalar(select(User.id).where(User.username == "reception")),  # staff accounts
+            "token": "not-a-token", "direction": "up"}
 
 
 def _png() -> bytes:
