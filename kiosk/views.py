@@ -16,12 +16,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from hall import kiosk_flow, queue
 from hall.errors import HallClosed, Invalid, NotFound, ServicePaused
 from hall.extensions import db
+from hall.i18n import is_english
 from hall.links import public_url, qr_svg
 from hall.web import polled, unknown_shows
 
@@ -44,9 +46,24 @@ def icon(name: str | None) -> Markup:
     return Markup(_icon_file(name if name in ICON_NAMES else "chat"))
 
 
+def reconnect_texts() -> list[dict]:
+    """What the kiosk's reconnecting screen says: in Chinese, then in English on an English
+    screen. It is rendered with every kiosk page, since nothing can be fetched once it shows."""
+    languages = ["zh_Hans_CN", "en"] if is_english() else ["zh_Hans_CN"]
+    texts = []
+    for language in languages:
+        with force_locale(language):
+            texts.append({"lang": "en" if language == "en" else "zh-CN",
+                          "title": _("Reconnecting…"),
+                          "body": _("Please wait a moment. This screen goes back to the start by itself "
+                                    "as soon as the connection is back."),
+                          "help": _("If you need help now, please ask the staff.")})
+    return texts
+
+
 @bp.context_processor
 def kiosk_helpers():
-    return {"kiosk_icon": icon,
+    return {"kiosk_icon": icon, "reconnect_texts": reconnect_texts,
             "kiosk_count": Markup('<b class="idle-count" id="idle-count">8</b>')}
 
 
