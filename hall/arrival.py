@@ -17,6 +17,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from babel.dates import format_skeleton
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -77,8 +79,14 @@ def parse_scan(raw: str | None) -> str | None:
 
 
 def _when(appointment: Appointment) -> str:
+    """The day and time of a booking as a resident reads it: 2026年12月2日周三 10:00."""
     local = clock.local(appointment.hall, appointment.starts_at)
-    return local.strftime("%Y-%m-%d %H:%M")
+    return f"{format_skeleton('yMMMEd', local.date(), locale=get_locale())} {local:%H:%M}"
+
+
+def keypad_digits(raw: str | None, limit: int) -> str:
+    """What a keypad field holds: its digits (0-9 only), at most `limit` of them."""
+    return "".join(ch for ch in (raw or "") if ch in "0123456789")[:limit]
 
 
 def _check_in(appointment: Appointment, user: User | None = None, at: datetime | None = None) -> Ticket:
@@ -93,12 +101,15 @@ def _check_in(appointment: Appointment, user: User | None = None, at: datetime |
         return appointment.ticket
     if appointment.status == A.cancelled:
         raise Cancelled(appointment)
+    hall = appointment.hall
+    day, today = clock.local_day(hall, appointment.starts_at), clock.local_day(hall, at)
+    if day < today and appointment.status in (A.booked, A.no_show):
+        raise LateArrival(appointment, _l("This appointment was for %(when)s, and that day has passed. "
+                                          "Please take a ticket and join the queue.", when=_when(appointment)))
     if appointment.status == A.no_show:
         raise LateArrival(appointment)
-    hall = appointment.hall
-    if clock.local_day(hall, appointment.starts_at) != clock.local_day(hall, at):
-        if appointment.status == A.booked:
-            raise OtherDay(appointment, _when(appointment))
+    if day != today and appointment.status == A.booked:
+        raise OtherDay(appointment, _when(appointment))
     try:
         return booking.check_in(appointment, user=user, at=at)
     except booking.Late:
@@ -130,6 +141,20 @@ def _already_checked_in(hall: Hall, last4: str, code: str, at: datetime | None) 
     return next((a for a in found if a.phone.endswith(last4)), None)
 
 
+def _on_another_day(hall: Hall, last4: str, code: str, at: datetime | None) -> Appointment | None:
+    """The booking these numbers are for on another day, so that the kiosk says which day (as a
+    scan of its QR code does): the nearest one still to come, else the latest that has passed."""
+    start = clock.start_of_day(hall, at)
+    found = [a for a in db.session.scalars(select(Appointment).where(
+        Appointment.hall_id == hall.id, Appointment.short_code == code,
+        Appointment.status.in_((A.booked, A.no_show, A.cancelled)),
+        (Appointment.starts_at < start) | (Appointment.starts_at >= start + timedelta(days=1))))
+        if a.phone.endswith(last4)]
+    coming = sorted((a for a in found if a.starts_at >= start), key=lambda a: a.starts_at)
+    past = sorted((a for a in found if a.starts_at < start), key=lambda a: a.starts_at, reverse=True)
+    return next(iter(coming + past), None)
+
+
 def check_in_by_code(slug: str, last4: str, code: str, at: datetime | None = None) -> Appointment:
     """The keypad: the phone's last four digits and the six-digit code of the slip."""
     hall = queue.hall_by_slug(slug)
@@ -139,7 +164,7 @@ def check_in_by_code(slug: str, last4: str, code: str, at: datetime | None = Non
         appointment = booking.find_for_check_in(hall, last4, code, at=at)
     except NotFound:
         db.session.rollback()
-        appointment = _already_checked_in(hall, last4, code, at)
+        appointment = _already_checked_in(hall, last4, code, at) or _on_another_day(hall, last4, code, at)
         if appointment is None:
             raise UnknownCode(_l("No appointment for today matches these numbers. "
                                  "Please check them or ask at the front desk.")) from None

@@ -42,7 +42,9 @@ def test_scan_at_the_kiosk_then_called_first_at_the_room(browser, live_server, a
     appointment = book(s, start, "13812345678", "张三")
     later = book(s, start + timedelta(minutes=30), "13900001111", "李四")
     missed = book(s, start - timedelta(minutes=30), "13700002222", "王五")
+    tomorrow = book(s, start + timedelta(days=1), "13600003333", "赵六")
     token, later_code, room_id, missed_token = appointment.token, later.short_code, s.room.id, missed.token
+    tomorrow_code = tomorrow.short_code
     # Let go of the database at once: outside a request every SQLite transaction takes the write
     # lock, and the live server needs it.
     db.session.commit()
@@ -63,6 +65,11 @@ def test_scan_at_the_kiosk_then_called_first_at_the_room(browser, live_server, a
         page.locator("#code-submit").click()
         expect(page.locator("[data-testid=error]")).to_be_visible()
         page.screenshot(path=str(SHOTS / "kiosk-arrival-unknown.png"))
+        # The numbers stay to be corrected: ⌫ takes the code's last digit.
+        expect(page.locator("#last4")).to_have_value("0000")
+        page.locator("[data-code-key=delete]").click()
+        expect(page.locator("#short-code")).to_have_value("12345")
+        expect(page.locator("#last4")).to_have_value("0000")
 
         # The scanner types the URL of the appointment's page and Enter.
         expect(page.locator("#scan")).to_be_focused()
@@ -83,6 +90,14 @@ def test_scan_at_the_kiosk_then_called_first_at_the_room(browser, live_server, a
         page.locator("#code-submit").click()
         expect(page).to_have_url(re.compile(r"/k/arr/arrive/ticket/"))
         expect(page.locator("[data-testid=arrival-room]")).to_be_visible()
+
+        # Tomorrow's appointment: the day it is for, not "no appointment matches".
+        page.goto(f"{live_server.url}/k/arr/arrive")
+        for key in "3333" + tomorrow_code:
+            page.locator(f"[data-code-key='{key}']").click()
+        page.locator("#code-submit").click()
+        expect(page.locator("[data-testid=error]")).to_contain_text("不是今天")
+        page.screenshot(path=str(SHOTS / "kiosk-arrival-other-day.png"))
 
         # Too late: a clear message and one tap to a walk-in ticket for the same service.
         page.goto(f"{live_server.url}/k/arr/arrive")

@@ -157,7 +157,31 @@ def test_an_appointment_of_another_day_is_refused_with_its_date(hall_setup, cloc
     clock_at.set(local(s.hall, DAY - timedelta(days=1), 10, 0))
     with pytest.raises(arrival.OtherDay) as refused:
         arrival.check_in_by_scan(s.hall.slug, appointment.token)
-    assert "2026-12-02 10:00" in str(refused.value.message)
+    assert "2026年12月2日周三 10:00" in str(refused.value.message)
+
+
+def test_the_keypad_finds_an_appointment_of_another_day_and_says_which_day(hall_setup, clock_at):
+    s = hall_setup
+    later = book(s, 10)
+    clock_at.set(local(s.hall, DAY - timedelta(days=1), 10, 0))
+    with pytest.raises(arrival.OtherDay) as refused:
+        arrival.check_in_by_code(s.hall.slug, "5678", later.short_code)
+    assert refused.value.appointment.id == later.id
+    assert "2026年12月2日周三 10:00" in str(refused.value.message)
+    with pytest.raises(arrival.UnknownCode):  # the code with another phone's digits is still unknown
+        arrival.check_in_by_code(s.hall.slug, "0000", later.short_code)
+
+
+def test_a_past_days_appointment_was_for_that_day_and_a_walk_in_ticket_is_offered(hall_setup, clock_at):
+    s = hall_setup
+    missed = book(s, 10)
+    clock_at.set(local(s.hall, DAY + timedelta(days=3), 9, 0))
+    for attempt in (lambda: arrival.check_in_by_code(s.hall.slug, "5678", missed.short_code),
+                    lambda: arrival.check_in_by_scan(s.hall.slug, missed.token)):
+        with pytest.raises(arrival.LateArrival) as refused:
+            attempt()
+        assert "2026年12月2日周三 10:00" in str(refused.value.message) and refused.value.service.id == s.service.id
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
 
 
 def test_a_cancelled_appointment_is_refused(hall_setup, clock_at):
