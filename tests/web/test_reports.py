@@ -127,6 +127,13 @@ def test_kiosk_sends_a_report_and_shows_its_number_qr_code_and_slip(client, demo
     assert 'data-autoprint="0"' in again, "never again on a reload"
 
 
+def test_kiosk_a_family_name_without_mr_or_ms_is_kept_on_the_report(client, demo):
+    sent = client.post("/k/demo/report/complaint/neighbour", data={
+        "phrase": ["complaint.3"], "phone": "", "surname": "李", "request_key": "kiosk-report-surname"})
+    assert sent.status_code == 303
+    assert [p.name for p in only_submission().case.parties] == ["李"]
+
+
 def test_kiosk_a_double_tap_sends_once(client, demo):
     data = {"phrase": ["neighbour.0"], "request_key": "kiosk-twice-1"}
     first = client.post("/k/demo/report/complaint/neighbour", data=data)
