@@ -8,6 +8,11 @@
 Autoprint: open the home URL once with ?autoprint=1 in the kiosk's browser (Chromium started with
 --kiosk --kiosk-printing); the session remembers it and every new ticket prints itself on its
 first showing. ?autoprint=0 turns it off.
+
+Keyboard: a kiosk with a way to type (a keyboard, a handwriting pad, an on-screen keyboard) is
+opened once with ?keyboard=1, and its report form offers a box to write in; without it the form
+says to ask the staff instead of pointing at an input the kiosk does not have. ?keyboard=0 turns
+it off.
 """
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ from . import bp
 ICONS = Path(__file__).resolve().parent.parent / "static" / "icons"
 ICON_NAMES = ("scale", "handshake", "document", "chat")
 AUTOPRINT = "kiosk_autoprint"
+KEYBOARD = "kiosk_keyboard"
 JUST_TAKEN = "kiosk_just_taken"
 HOME_POLL_SECONDS = 10
 
@@ -83,16 +89,23 @@ def _not_found(hall_slug: str | None = None):
 kiosk_page = unknown_shows(lambda hall=None, **_: _not_found(hall))
 
 
-def _remember_autoprint() -> None:
-    choice = request.args.get("autoprint")
-    if choice in ("1", "0"):
-        session[AUTOPRINT] = choice == "1"
+def _remember_kiosk_settings() -> None:
+    """?autoprint= and ?keyboard= (1 or 0) on the home URL: what this kiosk can do."""
+    for arg, key in (("autoprint", AUTOPRINT), ("keyboard", KEYBOARD)):
+        choice = request.args.get(arg)
+        if choice in ("1", "0"):
+            session[key] = choice == "1"
+
+
+def can_type() -> bool:
+    """This kiosk was set up with a way to type (?keyboard=1)."""
+    return bool(session.get(KEYBOARD))
 
 
 @bp.get("/k/<hall>")
 @kiosk_page
 def home(hall):
-    _remember_autoprint()
+    _remember_kiosk_settings()
     screen = kiosk_flow.home(hall)
     return polled("kiosk/home.html", "kiosk/_tiles.html", f"kiosk-{screen.signature}",
                   lambda: {"screen": screen, "poll_seconds": HOME_POLL_SECONDS})

@@ -89,7 +89,18 @@ def test_kiosk_kind_then_category_then_phrases_and_keypad(client, demo, app):
     assert html.count('name="surname"') == 40 and 'name="address" value="ms"' in html
     assert len(form_value(html, "request_key")) >= 16
     assert 'href="/k/demo/report/inquiry"' in html  # Back: the categories
+    # No way to type on a plain kiosk: no box to write in, and who can help instead.
+    assert "<textarea" not in html and 'data-testid="ask-staff"' in html
+    assert "手写" not in html and "拼音" not in html
+
+
+def test_a_kiosk_set_up_with_a_keyboard_offers_the_box_to_write_in(client, demo):
+    client.get("/k/demo?keyboard=1")
+    html = client.get("/k/demo/report/inquiry/labour").get_data(as_text=True)
     assert '<textarea class="report-write" id="report-text" name="text"' in html
+    assert 'data-testid="ask-staff"' not in html and "手写" not in html
+    client.get("/k/demo?keyboard=0")
+    assert "<textarea" not in client.get("/k/demo/report/inquiry/labour").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("url", ["/k/demo/report/praise", "/k/demo/report/complaint/aliens",
