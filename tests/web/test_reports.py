@@ -317,6 +317,15 @@ def test_guessed_tokens_get_the_friendly_404(client, demo, token):
     assert count(Case.__table__) == 1
 
 
+def test_the_404_of_a_report_speaks_of_the_report_not_of_an_appointment_slip(client, demo):
+    html = client.get("/r/AAAAAAAAAAAAAAAAAAAAAA").get_data(as_text=True)
+    assert "预约单" not in html and "预约" not in html
+    assert "回执" in html and "事项办理摘要" in html  # where its QR code was printed
+    client.get("/k/demo?lang=en")
+    html = client.get("/r/AAAAAAAAAAAAAAAAAAAAAA").get_data(as_text=True)
+    assert "slip" not in html and "receipt" in html
+
+
 def test_a_visit_case_has_the_same_page_by_its_token(client, demo):
     case = cases.open_case(demo, source=cases.CaseSource.staff, category="family", facts="家事",
                            parties=[{"role": "applicant", "name": "李四", "phone": "13900001111"}])
