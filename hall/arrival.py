@@ -236,10 +236,54 @@ class ReceptionView:
     pending_no_shows: int
     now: datetime = field(default_factory=clock.now)
     read_only: bool = False
+    day: date | None = None    # the day listed (the hall's calendar); today when None
+    today: date | None = None
+
+    def __post_init__(self):
+        self.today = self.today or clock.local_day(self.hall, self.now)
+        self.day = self.day or self.today
 
     @property
     def total(self) -> int:
         return sum(len(a.rows) for a in self.advisers)
+
+    @property
+    def is_today(self) -> bool:
+        return self.day == self.today
+
+    @property
+    def is_future(self) -> bool:
+        return self.day > self.today
+
+    @property
+    def relative(self) -> str:
+        """today, tomorrow, yesterday, or "" for any other day."""
+        return {0: "today", 1: "tomorrow", -1: "yesterday"}.get((self.day - self.today).days, "")
+
+    @property
+    def previous_day(self) -> date:
+        return self.day - timedelta(days=1)
+
+    @property
+    def next_day(self) -> date:
+        return self.day + timedelta(days=1)
+
+    @property
+    def day_args(self) -> dict:
+        """What keeps this day in a link or an action's address (nothing for today)."""
+        return self.args_for(self.hall, self.day, self.now)
+
+    @property
+    def previous_args(self) -> dict:
+        return self.args_for(self.hall, self.previous_day, self.now)
+
+    @property
+    def next_args(self) -> dict:
+        return self.args_for(self.hall, self.next_day, self.now)
+
+    @staticmethod
+    def args_for(hall: Hall, day: date, at: datetime | None = None) -> dict:
+        return {} if day == clock.local_day(hall, at) else {"date": day.isoformat()}
 
 
 def appointment_of(user: User, appointment_id: int) -> Appointment:
@@ -262,20 +306,41 @@ def bookable_services(hall: Hall) -> list[Service]:
                                    .order_by(Service.position, Service.id)))
 
 
-def reception_view(hall: Hall, adviser_id: int | None = None, at: datetime | None = None) -> ReceptionView:
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def list_day(hall: Hall, raw: str | None, at: datetime | None = None) -> date:
+    """The day reception looks at (?date=2026-12-03): today in the hall's own timezone when none
+    is given; Invalid when it is not a date."""
+    if raw is None or not str(raw).strip():
+        return clock.local_day(hall, at)
+    try:
+        day = date.fromisoformat(str(raw).strip()[:10])
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise Invalid(_l("That is not a date we can show. Here is today."))
+    return day
+
+
+def reception_view(hall: Hall, adviser_id: int | None = None, at: datetime | None = None,
+                   day: date | None = None) -> ReceptionView:
+    """Reception's list of one day (today when `day` is None), grouped by adviser; the bookings a
+    roster change stranded, whatever their day."""
     moment = at or clock.now()
+    day = day or clock.local_day(hall, moment)
     groups: OrderedDict[int, AdviserDay] = OrderedDict()
     pending = 0
-    for appointment in booking.todays(hall, at=moment, adviser_id=adviser_id):
+    for appointment in booking.of_day(hall, day, adviser_id=adviser_id):
         state = state_of(appointment, moment)
         if state == "no_show" and appointment.status == A.booked:
             pending += 1
-        day = groups.setdefault(appointment.adviser_id, AdviserDay(appointment.adviser, []))
-        day.rows.append(Row(appointment, state))
+        group = groups.setdefault(appointment.adviser_id, AdviserDay(appointment.adviser, []))
+        group.rows.append(Row(appointment, state))
     advisers = sorted(groups.values(), key=lambda d: (d.adviser.position, d.adviser.id))
     stranded = [] if adviser_id is not None else booking.stranded(hall, at=moment)
     return ReceptionView(hall, advisers, stranded, bookable_services(hall), pending, moment,
-                         read_only=adviser_id is not None)
+                         read_only=adviser_id is not None, day=day)
 
 
 FIND_LIMIT = 20

@@ -262,3 +262,33 @@ def test_reception_finds_open_bookings_from_today_by_mobile_last_four_or_code(ha
     booking.cancel(later)
     assert arrival.find_bookings(s.hall, "5678") == [today]
     assert yesterday not in arrival.find_bookings(s.hall, "13812345678")
+
+
+def test_the_day_reception_looks_at_is_the_halls_own(app, monkeypatch):
+    from datetime import date, datetime, timezone
+    from hall.errors import Invalid
+    urumqi = make_hall("urumqi", users=False).hall
+    urumqi.timezone = "Asia/Urumqi"
+    shanghai = make_hall("shanghai", users=False).hall
+    db.session.commit()
+    at = datetime(2026, 12, 1, 16, 30, tzinfo=timezone.utc)  # 00:30 in Shanghai, 22:30 in Urumqi
+    assert arrival.list_day(shanghai, "", at=at) == date(2026, 12, 2)
+    assert arrival.list_day(urumqi, None, at=at) == date(2026, 12, 1)
+    assert arrival.list_day(urumqi, " 2026-12-24 ", at=at) == date(2026, 12, 24)
+    for raw in ("garbage", "2026-02-30", "1999-12-31", "2100-01-01"):
+        with pytest.raises(Invalid):
+            arrival.list_day(urumqi, raw, at=at)
+
+
+def test_reception_view_of_another_day_lists_that_day_only(hall_setup, clock_at):
+    s = hall_setup
+    book(s, 10)
+    start = local(s.hall, DAY + timedelta(days=1), 9)
+    coming = booking.book(s.hall, s.service, start, phone="13900001111", name="", at=start - timedelta(days=2)).appointment
+    view = arrival.reception_view(s.hall, day=DAY + timedelta(days=1))
+    assert [r.appointment.id for a in view.advisers for r in a.rows] == [coming.id]
+    assert [r.state for a in view.advisers for r in a.rows] == ["booked"]
+    assert view.is_future and not view.is_today and view.relative == "tomorrow"
+    assert view.day_args == {"date": "2026-12-03"} and view.previous_args == {}
+    today = arrival.reception_view(s.hall)
+    assert today.is_today and today.day_args == {} and [len(a.rows) for a in today.advisers] == [1]
