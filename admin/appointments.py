@@ -56,19 +56,32 @@ def _day() -> tuple[date, list]:
         return arrival.list_day(current_user.hall, None), [("error", str(error.message))]
 
 
+def _move_options():
+    """arrival.move_options, worked out once per service in a render (another day's list offers
+    Move on every booking)."""
+    found: dict[int, list] = {}
+
+    def options(appointment):
+        if appointment.service_id not in found:
+            found[appointment.service_id] = arrival.move_options(appointment)
+        return found[appointment.service_id]
+    return options
+
+
 def _context(adviser_id: int | None = None, **extra) -> dict:
     hall = current_user.hall
     form = extra.pop("form", None)
-    if form is None and adviser_id is None:
-        form = arrival.booking_form(hall, request.args.get("service"), request.args.get("day"))
-    query = request.args.get("q", "") if adviser_id is None else ""
     day, messages = _day()
+    if form is None and adviser_id is None:
+        # Looking at another day: the phone-in booking starts on that day (when it has a free time).
+        form = arrival.booking_form(hall, request.args.get("service"), request.args.get("day") or day.isoformat())
+    query = request.args.get("q", "") if adviser_id is None else ""
     view = arrival.reception_view(hall, adviser_id, day=day)
     return {"view": view, "day_args": view.day_args, "day_label": format_date(view.day, "yyyy-MM-dd EEE"),
             "messages": messages, "hall": hall, "book": form,
             "query": query, "found": arrival.find_bookings(hall, query) if query else None,
             "poll_seconds": current_app.config.get("CONSOLE_POLL_SECONDS", 2),
-            "move_options": arrival.move_options, "adviser_names": arrival.adviser_names(hall),
+            "move_options": _move_options(), "adviser_names": arrival.adviser_names(hall),
             "request_key": secrets.token_hex(16), "values": {}, **extra}
 
 
