@@ -178,5 +178,15 @@ def test_reception_page_checks_in_and_books(browser, live_server, app):
         expect(page.locator(f"#stranded [data-appointment='{stranded_id}']")).to_have_count(0)
         assert page.evaluate("document.documentElement.scrollWidth") <= DESK["width"]
         page.screenshot(path=str(SHOTS / "admin-appointments-1366.png"), full_page=True)
+        # Tomorrow's list, to prepare: the cancelled booking is there as cancelled; back to today.
+        page.locator("[data-testid=next-day]").click()
+        expect(page).to_have_url(re.compile(rf"/admin/appointments\?date={tomorrow.isoformat()}$"))
+        expect(page.locator("[data-testid=day-title]")).to_contain_text("明日预约")
+        expect(page.locator(f"tr[data-appointment='{stranded_id}']")).to_have_attribute("data-state", "cancelled")
+        page.set_viewport_size({"width": 1366, "height": 768})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+        page.screenshot(path=str(SHOTS / "admin-appointments-tomorrow-1366x768.png"))
+        page.locator("[data-testid=today]").click()
+        expect(page.locator("[data-testid=day-title]")).to_contain_text("今日预约")
     finally:
         context.close()
