@@ -181,6 +181,7 @@
   }
 
   function tick() {
+    if (reconnecting) { return; }  // the reconnecting screen goes home by itself
     var left = Math.ceil((deadline - Date.now()) / 1000);
     if (left <= 0) { goHome(); return; }
     if (screen !== "home" && overlay && left <= warnSeconds) {
