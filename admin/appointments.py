@@ -1,7 +1,8 @@
-"""Reception's appointments: today's list per adviser (live), check in by hand, cancel with a
-reason, book a phone-in request, and rearrange bookings a roster change stranded.
+"""Reception's appointments: today's list per adviser (live), or another day's (?date=, to prepare
+tomorrow or look back), check in by hand, cancel with a reason, book a phone-in request, and
+rearrange bookings a roster change stranded.
 
-    GET  /admin/appointments                      the page; under htmx its live list (304 while still)
+    GET  /admin/appointments[?date=YYYY-MM-DD]    the page; under htmx its live list (304 while still)
     GET  /admin/appointments/find?q=…             open bookings by mobile, its last 4 digits or the code (htmx)
     GET  /admin/appointments/book                 the phone-in form for another service or day (htmx)
     POST /admin/appointments/book                 book: the check-in code to read out
@@ -12,19 +13,22 @@ reason, book a phone-in request, and rearrange bookings a roster change stranded
 
 Reception and admin may act; a mediator linked to an adviser may read that adviser's list.
 Every action is a form POST that htmx sends: the answer is the live list with a message (or the
-booking panel), and without JavaScript a 303 back to the page with the message flashed.
+booking panel), and without JavaScript a 303 back to the page with the message flashed. An action
+taken on another day's list carries ?date= too, so that its answer is that day's list.
 """
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from hall import arrival
 from hall.auth import roles_required
-from hall.errors import HallError
+from hall.errors import HallError, Invalid
 from hall.models import Role
 from hall.web import hall_time, polled, wants_fragment
 
@@ -44,16 +48,40 @@ def _scope() -> int | None:
     return adviser.id
 
 
+def _day() -> tuple[date, list]:
+    """The day asked for (?date=), or today with a message when it cannot be read."""
+    try:
+        return arrival.list_day(current_user.hall, request.args.get("date")), []
+    except Invalid as error:
+        return arrival.list_day(current_user.hall, None), [("error", str(error.message))]
+
+
+def _move_options():
+    """arrival.move_options, worked out once per service in a render (another day's list offers
+    Move on every booking)."""
+    found: dict[int, list] = {}
+
+    def options(appointment):
+        if appointment.service_id not in found:
+            found[appointment.service_id] = arrival.move_options(appointment)
+        return found[appointment.service_id]
+    return options
+
+
 def _context(adviser_id: int | None = None, **extra) -> dict:
     hall = current_user.hall
     form = extra.pop("form", None)
+    day, messages = _day()
     if form is None and adviser_id is None:
-        form = arrival.booking_form(hall, request.args.get("service"), request.args.get("day"))
+        # Looking at another day: the phone-in booking starts on that day (when it has a free time).
+        form = arrival.booking_form(hall, request.args.get("service"), request.args.get("day") or day.isoformat())
     query = request.args.get("q", "") if adviser_id is None else ""
-    return {"view": arrival.reception_view(hall, adviser_id), "hall": hall, "book": form,
+    view = arrival.reception_view(hall, adviser_id, day=day)
+    return {"view": view, "day_args": view.day_args, "day_label": format_date(view.day, "yyyy-MM-dd EEE"),
+            "messages": messages, "hall": hall, "book": form,
             "query": query, "found": arrival.find_bookings(hall, query) if query else None,
             "poll_seconds": current_app.config.get("CONSOLE_POLL_SECONDS", 2),
-            "move_options": arrival.move_options, "adviser_names": arrival.adviser_names(hall),
+            "move_options": _move_options(), "adviser_names": arrival.adviser_names(hall),
             "request_key": secrets.token_hex(16), "values": {}, **extra}
 
 
@@ -69,7 +97,11 @@ def _answer(message: str | None = None, kind: str = "ok", status: int = 200):
         return response
     if message:
         flash(message, kind)
-    return redirect(url_for("admin.appointments"), 303)
+    return redirect(url_for("admin.appointments", **_day_args()), 303)
+
+
+def _day_args() -> dict:
+    return arrival.ReceptionView.args_for(current_user.hall, _day()[0])
 
 
 @bp.get("/appointments")
@@ -77,7 +109,7 @@ def _answer(message: str | None = None, kind: str = "ok", status: int = 200):
 def appointments():
     adviser_id = _scope()
     return polled("admin/appointments/page.html", "admin/appointments/_live.html",
-                  f"{arrival.reception_tag(current_user.hall)}-{adviser_id or 0}",
+                  f"{arrival.reception_tag(current_user.hall)}-{adviser_id or 0}-{_day()[0].isoformat()}",
                   lambda: _context(adviser_id))
 
 
@@ -88,7 +120,7 @@ def appointments_find():
         return redirect(url_for("admin.appointments", q=request.args.get("q")))
     hall = current_user.hall
     query = request.args.get("q", "")
-    return render_template("admin/appointments/_find.html", hall=hall, query=query,
+    return render_template("admin/appointments/_find.html", hall=hall, query=query, day_args=_day_args(),
                            found=arrival.find_bookings(hall, query), move_options=arrival.move_options,
                            adviser_names=arrival.adviser_names(hall))
 
@@ -100,7 +132,7 @@ def appointments_book_form():
         return redirect(url_for("admin.appointments", service=request.args.get("service"),
                                 day=request.args.get("day")))
     form = arrival.booking_form(current_user.hall, request.args.get("service"), request.args.get("day"))
-    return render_template("admin/appointments/_book.html", book=form, values={},
+    return render_template("admin/appointments/_book.html", book=form, values={}, day_args=_day_args(),
                            request_key=secrets.token_hex(16), hall=current_user.hall)
 
 
@@ -115,11 +147,11 @@ def appointments_book():
         alternatives = getattr(error, "alternatives", None) or []
         if wants_fragment():
             return render_template("admin/appointments/_book.html", book=form, values=request.form,
-                                   error=str(error.message), alternatives=alternatives,
+                                   error=str(error.message), alternatives=alternatives, day_args=_day_args(),
                                    request_key=request.form.get("request_key") or secrets.token_hex(16),
                                    hall=hall), error.status
         flash(str(error.message), "error")
-        return redirect(url_for("admin.appointments"), 303)
+        return redirect(url_for("admin.appointments", **_day_args()), 303)
     if wants_fragment():
         context = _context(form=False)
         response = make_response(render_template(
@@ -130,7 +162,7 @@ def appointments_book():
         return response
     flash(_("Booked for %(time)s. Check-in code: %(code)s", time=hall_time(booked.starts_at, hall, "MM-dd HH:mm"),
             code=booked.short_code), "ok")
-    return redirect(url_for("admin.appointments"), 303)
+    return redirect(url_for("admin.appointments", **_day_args()), 303)
 
 
 @bp.post("/appointments/<int:appointment_id>/check-in")

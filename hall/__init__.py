@@ -1,7 +1,7 @@
 """Fengqiao Hall: the application factory."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, request, send_from_directory
 from sqlalchemy import text
 
 from . import config as config_module
@@ -70,6 +70,11 @@ def create_app(test_config: dict | None = None) -> Flask:
             db.session.rollback()
             return jsonify(status="unavailable"), 503
         return jsonify(status="ok")
+
+    @app.get("/favicon.ico")
+    def favicon():
+        """The hall's seal-like mark (static/favicon.svg, and this .ico for what asks the old way)."""
+        return send_from_directory(app.static_folder, "favicon.ico", max_age=7 * 24 * 3600)
 
     from .cli import register as register_cli
     register_cli(app)

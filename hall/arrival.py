@@ -17,6 +17,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from babel.dates import format_skeleton
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -77,8 +79,14 @@ def parse_scan(raw: str | None) -> str | None:
 
 
 def _when(appointment: Appointment) -> str:
+    """The day and time of a booking as a resident reads it: 2026年12月2日周三 10:00."""
     local = clock.local(appointment.hall, appointment.starts_at)
-    return local.strftime("%Y-%m-%d %H:%M")
+    return f"{format_skeleton('yMMMEd', local.date(), locale=get_locale())} {local:%H:%M}"
+
+
+def keypad_digits(raw: str | None, limit: int) -> str:
+    """What a keypad field holds: its digits (0-9 only), at most `limit` of them."""
+    return "".join(ch for ch in (raw or "") if ch in "0123456789")[:limit]
 
 
 def _check_in(appointment: Appointment, user: User | None = None, at: datetime | None = None) -> Ticket:
@@ -93,12 +101,15 @@ def _check_in(appointment: Appointment, user: User | None = None, at: datetime |
         return appointment.ticket
     if appointment.status == A.cancelled:
         raise Cancelled(appointment)
+    hall = appointment.hall
+    day, today = clock.local_day(hall, appointment.starts_at), clock.local_day(hall, at)
+    if day < today and appointment.status in (A.booked, A.no_show):
+        raise LateArrival(appointment, _l("This appointment was for %(when)s, and that day has passed. "
+                                          "Please take a ticket and join the queue.", when=_when(appointment)))
     if appointment.status == A.no_show:
         raise LateArrival(appointment)
-    hall = appointment.hall
-    if clock.local_day(hall, appointment.starts_at) != clock.local_day(hall, at):
-        if appointment.status == A.booked:
-            raise OtherDay(appointment, _when(appointment))
+    if day != today and appointment.status == A.booked:
+        raise OtherDay(appointment, _when(appointment))
     try:
         return booking.check_in(appointment, user=user, at=at)
     except booking.Late:
@@ -130,6 +141,20 @@ def _already_checked_in(hall: Hall, last4: str, code: str, at: datetime | None) 
     return next((a for a in found if a.phone.endswith(last4)), None)
 
 
+def _on_another_day(hall: Hall, last4: str, code: str, at: datetime | None) -> Appointment | None:
+    """The booking these numbers are for on another day, so that the kiosk says which day (as a
+    scan of its QR code does): the nearest one still to come, else the latest that has passed."""
+    start = clock.start_of_day(hall, at)
+    found = [a for a in db.session.scalars(select(Appointment).where(
+        Appointment.hall_id == hall.id, Appointment.short_code == code,
+        Appointment.status.in_((A.booked, A.no_show, A.cancelled)),
+        (Appointment.starts_at < start) | (Appointment.starts_at >= start + timedelta(days=1))))
+        if a.phone.endswith(last4)]
+    coming = sorted((a for a in found if a.starts_at >= start), key=lambda a: a.starts_at)
+    past = sorted((a for a in found if a.starts_at < start), key=lambda a: a.starts_at, reverse=True)
+    return next(iter(coming + past), None)
+
+
 def check_in_by_code(slug: str, last4: str, code: str, at: datetime | None = None) -> Appointment:
     """The keypad: the phone's last four digits and the six-digit code of the slip."""
     hall = queue.hall_by_slug(slug)
@@ -139,7 +164,7 @@ def check_in_by_code(slug: str, last4: str, code: str, at: datetime | None = Non
         appointment = booking.find_for_check_in(hall, last4, code, at=at)
     except NotFound:
         db.session.rollback()
-        appointment = _already_checked_in(hall, last4, code, at)
+        appointment = _already_checked_in(hall, last4, code, at) or _on_another_day(hall, last4, code, at)
         if appointment is None:
             raise UnknownCode(_l("No appointment for today matches these numbers. "
                                  "Please check them or ask at the front desk.")) from None
@@ -211,10 +236,54 @@ class ReceptionView:
     pending_no_shows: int
     now: datetime = field(default_factory=clock.now)
     read_only: bool = False
+    day: date | None = None    # the day listed (the hall's calendar); today when None
+    today: date | None = None
+
+    def __post_init__(self):
+        self.today = self.today or clock.local_day(self.hall, self.now)
+        self.day = self.day or self.today
 
     @property
     def total(self) -> int:
         return sum(len(a.rows) for a in self.advisers)
+
+    @property
+    def is_today(self) -> bool:
+        return self.day == self.today
+
+    @property
+    def is_future(self) -> bool:
+        return self.day > self.today
+
+    @property
+    def relative(self) -> str:
+        """today, tomorrow, yesterday, or "" for any other day."""
+        return {0: "today", 1: "tomorrow", -1: "yesterday"}.get((self.day - self.today).days, "")
+
+    @property
+    def previous_day(self) -> date:
+        return self.day - timedelta(days=1)
+
+    @property
+    def next_day(self) -> date:
+        return self.day + timedelta(days=1)
+
+    @property
+    def day_args(self) -> dict:
+        """What keeps this day in a link or an action's address (nothing for today)."""
+        return self.args_for(self.hall, self.day, self.now)
+
+    @property
+    def previous_args(self) -> dict:
+        return self.args_for(self.hall, self.previous_day, self.now)
+
+    @property
+    def next_args(self) -> dict:
+        return self.args_for(self.hall, self.next_day, self.now)
+
+    @staticmethod
+    def args_for(hall: Hall, day: date, at: datetime | None = None) -> dict:
+        return {} if day == clock.local_day(hall, at) else {"date": day.isoformat()}
 
 
 def appointment_of(user: User, appointment_id: int) -> Appointment:
@@ -238,20 +307,41 @@ def bookable_services(hall: Hall) -> list[Service]:
                                    .order_by(Service.position, Service.id)))
 
 
-def reception_view(hall: Hall, adviser_id: int | None = None, at: datetime | None = None) -> ReceptionView:
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def list_day(hall: Hall, raw: str | None, at: datetime | None = None) -> date:
+    """The day reception looks at (?date=2026-12-03): today in the hall's own timezone when none
+    is given; Invalid when it is not a date."""
+    if raw is None or not str(raw).strip():
+        return clock.local_day(hall, at)
+    try:
+        day = date.fromisoformat(str(raw).strip()[:10])
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise Invalid(_l("That is not a date we can show. Here is today."))
+    return day
+
+
+def reception_view(hall: Hall, adviser_id: int | None = None, at: datetime | None = None,
+                   day: date | None = None) -> ReceptionView:
+    """Reception's list of one day (today when `day` is None), grouped by adviser; the bookings a
+    roster change stranded, whatever their day."""
     moment = at or clock.now()
+    day = day or clock.local_day(hall, moment)
     groups: OrderedDict[int, AdviserDay] = OrderedDict()
     pending = 0
-    for appointment in booking.todays(hall, at=moment, adviser_id=adviser_id):
+    for appointment in booking.of_day(hall, day, adviser_id=adviser_id):
         state = state_of(appointment, moment)
         if state == "no_show" and appointment.status == A.booked:
             pending += 1
-        day = groups.setdefault(appointment.adviser_id, AdviserDay(appointment.adviser, []))
-        day.rows.append(Row(appointment, state))
+        group = groups.setdefault(appointment.adviser_id, AdviserDay(appointment.adviser, []))
+        group.rows.append(Row(appointment, state))
     advisers = sorted(groups.values(), key=lambda d: (d.adviser.position, d.adviser.id))
     stranded = [] if adviser_id is not None else booking.stranded(hall, at=moment)
     return ReceptionView(hall, advisers, stranded, bookable_services(hall), pending, moment,
-                         read_only=adviser_id is not None)
+                         read_only=adviser_id is not None, day=day)
 
 
 FIND_LIMIT = 20

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -316,9 +316,14 @@ def check_in(appointment: Appointment, *, user: User | None = None, at: datetime
 
 def todays(hall: Hall, at: datetime | None = None, adviser_id: int | None = None) -> list[Appointment]:
     """Reception's list: today's appointments, by time then adviser."""
-    start = clock.start_of_day(hall, at)
+    return of_day(hall, clock.local_day(hall, at), adviser_id)
+
+
+def of_day(hall: Hall, day: date, adviser_id: int | None = None) -> list[Appointment]:
+    """The appointments of one day of the hall (its own calendar), by time then adviser."""
+    start = clock.midnight(hall, day)
     query = (select(Appointment).where(Appointment.hall_id == hall.id, Appointment.starts_at >= start,
-                                       Appointment.starts_at < start + timedelta(days=1))
+                                       Appointment.starts_at < clock.midnight(hall, day + timedelta(days=1)))
              .order_by(Appointment.starts_at, Appointment.adviser_id, Appointment.id))
     if adviser_id is not None:
         query = query.where(Appointment.adviser_id == adviser_id)

@@ -383,10 +383,11 @@ def details(slug: str, code: str, start: str | None, adviser=None, topic: str | 
 
 
 def kiosk_name(surname: str | None, address: str | None) -> str:
-    """"王女士" from two taps; nothing when either is missing or not one of those offered."""
-    if surname in SURNAMES and address in ADDRESS:
-        return surname + ADDRESS[address]
-    return ""
+    """"王女士" from two taps; the family name alone ("王") when Mr or Ms was not tapped (staff
+    still know whom to ask for); nothing without a family name, or one not offered."""
+    if surname not in SURNAMES:
+        return ""
+    return surname + ADDRESS.get(address or "", "")
 
 
 def book(slug: str, code: str, *, start: str | None, adviser=None, phone: str | None, name: str | None = "",

@@ -1,7 +1,7 @@
 """Time in a hall: stored in UTC, reasoned about in the hall's own timezone."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from .models import Hall
@@ -27,6 +27,11 @@ def local_day(hall: Hall, at: datetime | None = None) -> date:
 def start_of_day(hall: Hall, at: datetime | None = None) -> datetime:
     """Midnight of the hall's local day: boards show only today's calls."""
     return local(hall, at).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def midnight(hall: Hall, day: date) -> datetime:
+    """The start of one calendar day of the hall (aware, in the hall's timezone)."""
+    return datetime.combine(day, time(0), tzinfo=zone(hall))
 
 
 def is_open(hall: Hall, at: datetime | None = None) -> bool:

@@ -21,10 +21,11 @@ from . import bp
 from .views import JUST_TAKEN, form_key, kiosk_page, ticket_print
 
 
-def _screen(hall_slug: str, *, error: str | None = None, late=None, status: int = 200, mode: str = "scan"):
+def _screen(hall_slug: str, *, error: str | None = None, late=None, status: int = 200, mode: str = "scan",
+            typed: dict | None = None):
     hall = queue.hall_by_slug(hall_slug)
     return render_template("kiosk/arrival/arrive.html", hall=hall, error=error, late=late, mode=mode,
-                           request_key=form_key()), status
+                           typed=typed or {}, request_key=form_key()), status
 
 
 @bp.get("/k/<hall>/arrive")
@@ -33,7 +34,10 @@ def arrive(hall):
     return _screen(hall)
 
 
-def _checked_in(hall: str, do, mode: str):
+def _checked_in(hall: str, do, mode: str, typed: dict | None = None):
+    """`typed`: the keypad's numbers, shown again when they matched nothing (one wrong digit is
+    corrected, not typed again); an answer about a real booking (another day, too late,
+    cancelled) leaves nothing to correct and clears them."""
     try:
         appointment = do()
     except arrival.LateArrival as error:
@@ -47,10 +51,13 @@ def _checked_in(hall: str, do, mode: str):
         if not isinstance(error, arrival.UnknownCode):
             raise
         db.session.rollback()
-        return _screen(hall, error=str(error.message), status=404, mode=mode)
-    except HallError as error:
+        return _screen(hall, error=str(error.message), status=404, mode=mode, typed=typed)
+    except arrival.OtherDay as error:
         db.session.rollback()
         return _screen(hall, error=str(error.message), status=error.status, mode=mode)
+    except HallError as error:
+        db.session.rollback()
+        return _screen(hall, error=str(error.message), status=error.status, mode=mode, typed=typed)
     session[JUST_TAKEN] = appointment.ticket.token
     return redirect(url_for("kiosk.arrival_ticket", hall=hall, token=appointment.ticket.token), 303)
 
@@ -65,8 +72,10 @@ def arrive_scan(hall):
 @kiosk_page
 def arrive_code(hall):
     form = request.form
+    typed = {"last4": arrival.keypad_digits(form.get("last4"), 4),
+             "short_code": arrival.keypad_digits(form.get("short_code"), 6)}
     return _checked_in(hall, lambda: arrival.check_in_by_code(hall, form.get("last4", ""), form.get("short_code", "")),
-                       "keypad")
+                       "keypad", typed)
 
 
 @bp.get("/k/<hall>/arrive/ticket/<token>")

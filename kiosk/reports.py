@@ -48,7 +48,7 @@ from hall.models import Role, SubmissionKind
 from hall.web import error_response, etag_for, page_or_fragment, polled, unknown_shows, wants_fragment
 
 from . import bp
-from .views import AUTOPRINT, form_key, kiosk_page
+from .views import AUTOPRINT, can_type, form_key, kiosk_page
 
 JUST_REPORTED = "kiosk_just_reported"
 PAGE_POLL_SECONDS = 30
@@ -120,6 +120,7 @@ def _describe(found, kind, category, *, chosen=(), text="", phone="", surname=""
                   summary=reports.compose(kind, category, chosen, text)[:reports.DESCRIPTION_MAX],
                   phone=digits, surname=surname, address=address, surnames=booking_flow.SURNAMES,
                   request_key=form_key(request_key), errors=errors, panel=panel,
+                  can_write=can_type() or bool(text.strip()),
                   back_url=url_for("kiosk.report_category", hall=found.slug, kind=kind.value))
 
 

@@ -8,6 +8,11 @@
 Autoprint: open the home URL once with ?autoprint=1 in the kiosk's browser (Chromium started with
 --kiosk --kiosk-printing); the session remembers it and every new ticket prints itself on its
 first showing. ?autoprint=0 turns it off.
+
+Keyboard: a kiosk with a way to type (a keyboard, a handwriting pad, an on-screen keyboard) is
+opened once with ?keyboard=1, and its report form offers a box to write in; without it the form
+says to ask the staff instead of pointing at an input the kiosk does not have. ?keyboard=0 turns
+it off.
 """
 from __future__ import annotations
 
@@ -16,12 +21,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from hall import kiosk_flow, queue
 from hall.errors import HallClosed, Invalid, NotFound, ServicePaused
 from hall.extensions import db
+from hall.i18n import is_english
 from hall.links import public_url, qr_svg
 from hall.services_admin import SERVICE_ICONS
 from hall.web import polled, unknown_shows
@@ -30,6 +37,7 @@ from . import bp
 
 ICONS = Path(__file__).resolve().parent.parent / "static" / "icons"
 AUTOPRINT = "kiosk_autoprint"
+KEYBOARD = "kiosk_keyboard"
 JUST_TAKEN = "kiosk_just_taken"
 HOME_POLL_SECONDS = 10
 
@@ -44,9 +52,24 @@ def icon(name: str | None) -> Markup:
     return Markup(_icon_file(name if name in SERVICE_ICONS else "chat"))
 
 
+def reconnect_texts() -> list[dict]:
+    """What the kiosk's reconnecting screen says: in Chinese, then in English on an English
+    screen. It is rendered with every kiosk page, since nothing can be fetched once it shows."""
+    languages = ["zh_Hans_CN", "en"] if is_english() else ["zh_Hans_CN"]
+    texts = []
+    for language in languages:
+        with force_locale(language):
+            texts.append({"lang": "en" if language == "en" else "zh-CN",
+                          "title": _("Reconnecting…"),
+                          "body": _("Please wait a moment. This screen goes back to the start by itself "
+                                    "as soon as the connection is back."),
+                          "help": _("If you need help now, please ask the staff.")})
+    return texts
+
+
 @bp.context_processor
 def kiosk_helpers():
-    return {"kiosk_icon": icon,
+    return {"kiosk_icon": icon, "reconnect_texts": reconnect_texts,
             "kiosk_count": Markup('<b class="idle-count" id="idle-count">8</b>')}
 
 
@@ -66,16 +89,23 @@ def _not_found(hall_slug: str | None = None):
 kiosk_page = unknown_shows(lambda hall=None, **_: _not_found(hall))
 
 
-def _remember_autoprint() -> None:
-    choice = request.args.get("autoprint")
-    if choice in ("1", "0"):
-        session[AUTOPRINT] = choice == "1"
+def _remember_kiosk_settings() -> None:
+    """?autoprint= and ?keyboard= (1 or 0) on the home URL: what this kiosk can do."""
+    for arg, key in (("autoprint", AUTOPRINT), ("keyboard", KEYBOARD)):
+        choice = request.args.get(arg)
+        if choice in ("1", "0"):
+            session[key] = choice == "1"
+
+
+def can_type() -> bool:
+    """This kiosk was set up with a way to type (?keyboard=1)."""
+    return bool(session.get(KEYBOARD))
 
 
 @bp.get("/k/<hall>")
 @kiosk_page
 def home(hall):
-    _remember_autoprint()
+    _remember_kiosk_settings()
     screen = kiosk_flow.home(hall)
     return polled("kiosk/home.html", "kiosk/_tiles.html", f"kiosk-{screen.signature}",
                   lambda: {"screen": screen, "poll_seconds": HOME_POLL_SECONDS})

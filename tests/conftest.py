@@ -185,8 +185,11 @@ class LiveServer:
         self.process = process
 
 
-def start_gunicorn(db_url: str, workers: int = 2, threads: int = 4, extra_env: dict | None = None) -> LiveServer:
-    port = free_port()
+def start_gunicorn(db_url: str, workers: int = 2, threads: int = 4, extra_env: dict | None = None,
+                   port: int | None = None) -> LiveServer:
+    """gunicorn on a free port, or on `port` (a server stopped and started again where its pages
+    were opened)."""
+    port = port or free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": SECRET, "SQLITE_STRICT_WRITES": "1",
            "WAIT_ESTIMATE_CACHE_SECONDS": "0",
            **(extra_env or {})}

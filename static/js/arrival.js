@@ -65,6 +65,10 @@
     fields.forEach(function (f) { f.classList.toggle("active", f === field); });
   }
 
+  // Numbers that matched nothing come back to be corrected: the keys go on in the first field
+  // that is not full (the code's, when both are), so ⌫ takes the last digit typed.
+  choose(fields.filter(function (f) { return digitsOf(f).length < limitOf(f); })[0] || fields[fields.length - 1]);
+
   fields.forEach(function (field) {
     field.addEventListener("click", function (e) { e.preventDefault(); choose(field); });
     // Read-only display: never let a system keyboard open on it.

@@ -4,6 +4,7 @@
 //   data-home-url      where it goes (the home screen, in Chinese)
 //   data-screen        home | service | ticket
 //   data-autoprint     1: print the ticket once on load (Chromium --kiosk-printing prints silently)
+//   data-health-url    asked before the kiosk leaves a page (see "when the server does not answer")
 (function () {
   "use strict";
 
@@ -69,6 +70,86 @@
     window.addEventListener("load", function () { setTimeout(function () { window.print(); }, 200); });
   }
 
+  // ---- when the server does not answer ------------------------------------------------------------
+  // A page the browser cannot load ends on its own error page, in English, with no keyboard to
+  // get away from it. So before the kiosk leaves a page (a tapped link, a form that is not htmx,
+  // the idle reset) it asks the server first; when there is no answer it stays here and shows its
+  // own reconnecting screen (#reconnect), asks again every few seconds, and goes home once the
+  // server answers. A failed htmx request (a poll, a tap) shows the same screen.
+  var healthUrl = root.getAttribute("data-health-url");
+  var startUrl = root.getAttribute("data-home-url");
+  var reconnectBox = document.getElementById("reconnect");
+  var CHECK_TIMEOUT_MS = 4000;
+  var RETRY_MS = 3000;
+  var reconnecting = false;
+
+  function serverAnswers() {
+    if (!healthUrl || !window.fetch) { return Promise.resolve(true); }
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, CHECK_TIMEOUT_MS) : null;
+    return fetch(healthUrl, { cache: "no-store", credentials: "same-origin",
+                              signal: controller ? controller.signal : undefined })
+      .then(function (response) { return response.ok; }, function () { return false; })
+      .then(function (ok) { if (timer) { clearTimeout(timer); } return ok; });
+  }
+
+  function showReconnecting() {
+    if (reconnecting) { return; }
+    reconnecting = true;
+    var idle = document.getElementById("idle-overlay");
+    if (idle) { idle.hidden = true; }
+    if (reconnectBox) { reconnectBox.hidden = false; }
+    (function retry() {
+      setTimeout(function () {
+        serverAnswers().then(function (ok) {
+          if (ok) { window.location.replace(startUrl || "/"); } else { retry(); }
+        });
+      }, RETRY_MS);
+    }());
+  }
+
+  // Leave the page by `go` once the server answers; otherwise the reconnecting screen.
+  function whenServerAnswers(go) {
+    if (reconnecting) { return; }
+    serverAnswers().then(function (ok) { if (ok) { go(); } else { showReconnecting(); } });
+  }
+
+  // Taps on links (after the page's own handlers, which may keep the tap for themselves).
+  document.addEventListener("click", function (e) {
+    if (e.defaultPrevented || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) { return; }
+    var link = e.target && e.target.closest ? e.target.closest("a[href]") : null;
+    if (!link || link.target && link.target !== "_self" || link.hasAttribute("download")) { return; }
+    if (link.origin !== window.location.origin || !/^https?:$/.test(link.protocol)) { return; }
+    if (link.pathname === window.location.pathname && link.search === window.location.search && link.hash) { return; }
+    e.preventDefault();
+    whenServerAnswers(function () { window.location.assign(link.href); });
+  });
+
+  // Whole-page forms (htmx forms have already taken their submit): sent once the server answers.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (e.defaultPrevented || !form || form.tagName !== "FORM" || form.target && form.target !== "_self") { return; }
+    e.preventDefault();
+    var submitter = e.submitter;
+    whenServerAnswers(function () {
+      if (submitter && submitter.name) {  // form.submit() sends no button: carry its value
+        var carried = document.createElement("input");
+        carried.type = "hidden";
+        carried.name = submitter.name;
+        carried.value = submitter.value;
+        form.appendChild(carried);
+      }
+      HTMLFormElement.prototype.submit.call(form);
+    });
+  });
+
+  document.addEventListener("htmx:sendError", showReconnecting);
+  document.addEventListener("htmx:timeout", showReconnecting);
+  document.addEventListener("htmx:responseError", function (e) {
+    var status = e.detail && e.detail.xhr ? e.detail.xhr.status : 0;
+    if (status === 0 || status === 502 || status === 503 || status === 504) { showReconnecting(); }
+  });
+
   // ---- idle reset -------------------------------------------------------------------------------
   var screen = root.getAttribute("data-screen");
   var homeUrl = root.getAttribute("data-home-url");
@@ -90,9 +171,9 @@
   var leaving = false;
 
   function goHome() {
-    if (leaving) { return; }
+    if (leaving || reconnecting) { return; }
     leaving = true;
-    window.location.replace(homeUrl);
+    whenServerAnswers(function () { window.location.replace(homeUrl); });
   }
 
   function hideOverlay() {
@@ -100,6 +181,7 @@
   }
 
   function tick() {
+    if (reconnecting) { return; }  // the reconnecting screen goes home by itself
     var left = Math.ceil((deadline - Date.now()) / 1000);
     if (left <= 0) { goHome(); return; }
     if (screen !== "home" && overlay && left <= warnSeconds) {
@@ -112,7 +194,7 @@
   }
 
   function reset() {
-    if (leaving) { return; }
+    if (leaving || reconnecting) { return; }
     deadline = Date.now() + idleSeconds * 1000;
     hideOverlay();
   }

@@ -42,7 +42,9 @@ def test_scan_at_the_kiosk_then_called_first_at_the_room(browser, live_server, a
     appointment = book(s, start, "13812345678", "张三")
     later = book(s, start + timedelta(minutes=30), "13900001111", "李四")
     missed = book(s, start - timedelta(minutes=30), "13700002222", "王五")
+    tomorrow = book(s, start + timedelta(days=1), "13600003333", "赵六")
     token, later_code, room_id, missed_token = appointment.token, later.short_code, s.room.id, missed.token
+    tomorrow_code = tomorrow.short_code
     # Let go of the database at once: outside a request every SQLite transaction takes the write
     # lock, and the live server needs it.
     db.session.commit()
@@ -63,6 +65,11 @@ def test_scan_at_the_kiosk_then_called_first_at_the_room(browser, live_server, a
         page.locator("#code-submit").click()
         expect(page.locator("[data-testid=error]")).to_be_visible()
         page.screenshot(path=str(SHOTS / "kiosk-arrival-unknown.png"))
+        # The numbers stay to be corrected: ⌫ takes the code's last digit.
+        expect(page.locator("#last4")).to_have_value("0000")
+        page.locator("[data-code-key=delete]").click()
+        expect(page.locator("#short-code")).to_have_value("12345")
+        expect(page.locator("#last4")).to_have_value("0000")
 
         # The scanner types the URL of the appointment's page and Enter.
         expect(page.locator("#scan")).to_be_focused()
@@ -83,6 +90,14 @@ def test_scan_at_the_kiosk_then_called_first_at_the_room(browser, live_server, a
         page.locator("#code-submit").click()
         expect(page).to_have_url(re.compile(r"/k/arr/arrive/ticket/"))
         expect(page.locator("[data-testid=arrival-room]")).to_be_visible()
+
+        # Tomorrow's appointment: the day it is for, not "no appointment matches".
+        page.goto(f"{live_server.url}/k/arr/arrive")
+        for key in "3333" + tomorrow_code:
+            page.locator(f"[data-code-key='{key}']").click()
+        page.locator("#code-submit").click()
+        expect(page.locator("[data-testid=error]")).to_contain_text("不是今天")
+        page.screenshot(path=str(SHOTS / "kiosk-arrival-other-day.png"))
 
         # Too late: a clear message and one tap to a walk-in ticket for the same service.
         page.goto(f"{live_server.url}/k/arr/arrive")
@@ -163,5 +178,15 @@ def test_reception_page_checks_in_and_books(browser, live_server, app):
         expect(page.locator(f"#stranded [data-appointment='{stranded_id}']")).to_have_count(0)
         assert page.evaluate("document.documentElement.scrollWidth") <= DESK["width"]
         page.screenshot(path=str(SHOTS / "admin-appointments-1366.png"), full_page=True)
+        # Tomorrow's list, to prepare: the cancelled booking is there as cancelled; back to today.
+        page.locator("[data-testid=next-day]").click()
+        expect(page).to_have_url(re.compile(rf"/admin/appointments\?date={tomorrow.isoformat()}$"))
+        expect(page.locator("[data-testid=day-title]")).to_contain_text("明日预约")
+        expect(page.locator(f"tr[data-appointment='{stranded_id}']")).to_have_attribute("data-state", "cancelled")
+        page.set_viewport_size({"width": 1366, "height": 768})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+        page.screenshot(path=str(SHOTS / "admin-appointments-tomorrow-1366x768.png"))
+        page.locator("[data-testid=today]").click()
+        expect(page.locator("[data-testid=day-title]")).to_contain_text("今日预约")
     finally:
         context.close()

@@ -33,6 +33,14 @@ def submissions():
     return rows
 
 
+def pdf_page_mm(pdf: bytes) -> tuple[float, float]:
+    """The width and length of a PDF's only page, in millimetres."""
+    boxes = re.findall(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
+    assert len(boxes) == 1, f"{len(boxes)} pages"
+    x0, y0, x1, y1 = (float(v) for v in boxes[0])
+    return (x1 - x0) * 25.4 / 72, (y1 - y0) * 25.4 / 72
+
+
 def one_screen(page, where):
     assert page.evaluate("document.documentElement.scrollHeight") <= KIOSK["height"], f"{where}: no vertical scroll"
 
@@ -110,6 +118,10 @@ def test_kiosk_tap_through_a_report_with_the_keypad(kiosk, demo):
     assert page.locator(".print-report").is_visible() and not page.locator(".ticket-actions").is_visible()
     assert page.locator(".print-report .print-number").inner_text() == sent.number
     shoot(page, "report-kiosk-7-slip-print.png")
+    # On the 80 mm roll the slip is as long as what it prints, not a length of blank paper after it.
+    printed = page.evaluate("document.querySelector('.print-report').getBoundingClientRect().height") * 25.4 / 96
+    width, length = pdf_page_mm(page.pdf(prefer_css_page_size=True))
+    assert round(width) == 80 and printed <= length <= printed + 15, (printed, length)
     page.emulate_media(media="screen")
     page.locator("[data-testid=done]").tap()
     page.wait_for_url(re.compile(r"/k/demo\?lang=zh$"))

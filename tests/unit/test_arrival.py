@@ -157,7 +157,31 @@ def test_an_appointment_of_another_day_is_refused_with_its_date(hall_setup, cloc
     clock_at.set(local(s.hall, DAY - timedelta(days=1), 10, 0))
     with pytest.raises(arrival.OtherDay) as refused:
         arrival.check_in_by_scan(s.hall.slug, appointment.token)
-    assert "2026-12-02 10:00" in str(refused.value.message)
+    assert "2026年12月2日周三 10:00" in str(refused.value.message)
+
+
+def test_the_keypad_finds_an_appointment_of_another_day_and_says_which_day(hall_setup, clock_at):
+    s = hall_setup
+    later = book(s, 10)
+    clock_at.set(local(s.hall, DAY - timedelta(days=1), 10, 0))
+    with pytest.raises(arrival.OtherDay) as refused:
+        arrival.check_in_by_code(s.hall.slug, "5678", later.short_code)
+    assert refused.value.appointment.id == later.id
+    assert "2026年12月2日周三 10:00" in str(refused.value.message)
+    with pytest.raises(arrival.UnknownCode):  # the code with another phone's digits is still unknown
+        arrival.check_in_by_code(s.hall.slug, "0000", later.short_code)
+
+
+def test_a_past_days_appointment_was_for_that_day_and_a_walk_in_ticket_is_offered(hall_setup, clock_at):
+    s = hall_setup
+    missed = book(s, 10)
+    clock_at.set(local(s.hall, DAY + timedelta(days=3), 9, 0))
+    for attempt in (lambda: arrival.check_in_by_code(s.hall.slug, "5678", missed.short_code),
+                    lambda: arrival.check_in_by_scan(s.hall.slug, missed.token)):
+        with pytest.raises(arrival.LateArrival) as refused:
+            attempt()
+        assert "2026年12月2日周三 10:00" in str(refused.value.message) and refused.value.service.id == s.service.id
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
 
 
 def test_a_cancelled_appointment_is_refused(hall_setup, clock_at):
@@ -238,3 +262,33 @@ def test_reception_finds_open_bookings_from_today_by_mobile_last_four_or_code(ha
     booking.cancel(later)
     assert arrival.find_bookings(s.hall, "5678") == [today]
     assert yesterday not in arrival.find_bookings(s.hall, "13812345678")
+
+
+def test_the_day_reception_looks_at_is_the_halls_own(app, monkeypatch):
+    from datetime import date, datetime, timezone
+    from hall.errors import Invalid
+    urumqi = make_hall("urumqi", users=False).hall
+    urumqi.timezone = "Asia/Urumqi"
+    shanghai = make_hall("shanghai", users=False).hall
+    db.session.commit()
+    at = datetime(2026, 12, 1, 16, 30, tzinfo=timezone.utc)  # 00:30 in Shanghai, 22:30 in Urumqi
+    assert arrival.list_day(shanghai, "", at=at) == date(2026, 12, 2)
+    assert arrival.list_day(urumqi, None, at=at) == date(2026, 12, 1)
+    assert arrival.list_day(urumqi, " 2026-12-24 ", at=at) == date(2026, 12, 24)
+    for raw in ("garbage", "2026-02-30", "1999-12-31", "2100-01-01"):
+        with pytest.raises(Invalid):
+            arrival.list_day(urumqi, raw, at=at)
+
+
+def test_reception_view_of_another_day_lists_that_day_only(hall_setup, clock_at):
+    s = hall_setup
+    book(s, 10)
+    start = local(s.hall, DAY + timedelta(days=1), 9)
+    coming = booking.book(s.hall, s.service, start, phone="13900001111", name="", at=start - timedelta(days=2)).appointment
+    view = arrival.reception_view(s.hall, day=DAY + timedelta(days=1))
+    assert [r.appointment.id for a in view.advisers for r in a.rows] == [coming.id]
+    assert [r.state for a in view.advisers for r in a.rows] == ["booked"]
+    assert view.is_future and not view.is_today and view.relative == "tomorrow"
+    assert view.day_args == {"date": "2026-12-03"} and view.previous_args == {}
+    today = arrival.reception_view(s.hall)
+    assert today.is_today and today.day_args == {} and [len(a.rows) for a in today.advisers] == [1]

@@ -110,10 +110,16 @@ def test_details_checks_the_slot_and_a_full_one_offers_the_nearest(b):
     assert nearest[0].card.adviser.name == "老傅"
 
 
+def test_a_family_name_tapped_without_mr_or_ms_is_kept_alone():
+    assert flow.kiosk_name("王", None) == "王" and flow.kiosk_name("蔡", "") == "蔡"
+    assert flow.kiosk_name("王", "sir") == "王"  # an unknown form of address is dropped, not the name
+    assert flow.kiosk_name("", None) == "" and flow.kiosk_name("<b>", "mr") == ""
+
+
 def test_book_once_per_request_key_with_a_kiosk_name(b):
     start = flow.start_param(b.at(b.tomorrow(), 14))
     name = flow.kiosk_name("王", "ms")
-    assert name == "王女士" and flow.kiosk_name("王", None) == "" and flow.kiosk_name("X", "mr") == ""
+    assert name == "王女士" and flow.kiosk_name("X", "mr") == "" and flow.kiosk_name(None, "ms") == ""
     first = flow.book("bk", "A", start=start, adviser=str(b.chen_id), phone="138 1234 5678", name=name,
                       request_key="k" * 22, at=b.now)
     again = flow.book("bk", "A", start=start, adviser=str(b.chen_id), phone="138 1234 5678", name=name,

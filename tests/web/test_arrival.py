@@ -96,6 +96,53 @@ def test_wrong_keypad_numbers_change_nothing(s, clock_at, en, data):
     assert tickets() == 0
 
 
+def test_the_keypad_says_which_day_an_appointment_of_another_day_is_for(s, clock_at, en, client):
+    appointment = book(s, 10)
+    clock_at.set(local(s.hall, DAY - timedelta(days=1), 9, 40))  # the day before
+    data = {"last4": "5678", "short_code": appointment.short_code}
+    response = en.post("/k/arr/arrive/code", data=data)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "This appointment is for Wed, Dec 2, 2026 10:00, not today" in page
+    assert "No appointment for today matches" not in page and "We could not find" not in page
+    assert 'value="5678"' not in page  # nothing to correct: the numbers were right
+    client.get("/k/arr?lang=zh")
+    page = client.post("/k/arr/arrive/code", data=data).get_data(as_text=True)
+    assert "2026年12月2日周三 10:00" in page
+    assert tickets() == 0 and db.session.get(Appointment, appointment.id).status == A.booked
+
+
+def test_the_keypad_says_the_day_of_an_appointment_that_has_passed_and_offers_a_ticket(s, clock_at, en):
+    appointment = book(s, 10)
+    clock_at.set(local(s.hall, DAY + timedelta(days=1), 9, 40))  # the day after, nobody swept it yet
+    response = en.post("/k/arr/arrive/code", data={"last4": "5678", "short_code": appointment.short_code})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "This appointment was for Wed, Dec 2, 2026 10:00, and that day has passed" in page
+    assert "come back" not in page
+    assert "Take a number for Legal advice" in page
+    assert tickets() == 0
+
+
+def test_a_scan_of_a_past_days_appointment_does_not_ask_to_come_back_then(s, clock_at, en):
+    appointment = book(s, 10)
+    clock_at.set(local(s.hall, DAY + timedelta(days=2), 9, 40))
+    page = en.post("/k/arr/arrive/scan", data={"code": appointment.token}).get_data(as_text=True)
+    assert "and that day has passed" in page and "come back" not in page
+
+
+def test_wrong_keypad_numbers_stay_on_the_keypad_to_be_corrected(s, clock_at, en):
+    book(s, 10)
+    clock_at.set(local(s.hall, DAY, 9, 40))
+    page = en.post("/k/arr/arrive/code", data={"last4": "5678", "short_code": "000000"}).get_data(as_text=True)
+    assert "No appointment for today matches" in page
+    assert 'value="5678"' in page and 'value="000000"' in page
+    assert 'class="arrival-code chosen"' in page
+    # Only digits come back, never more than each field holds.
+    page = en.post("/k/arr/arrive/code", data={"last4": "<b>12345", "short_code": "1234567x"}).get_data(as_text=True)
+    assert 'value="1234"' in page and 'value="123456"' in page and "<b>" not in page
+
+
 @pytest.mark.parametrize("code", ["", "garbage", "http://evil/a/" + "y" * 22, "<b>x</b>" * 100])
 def test_an_unknown_scan_says_so(s, clock_at, en, code):
     book(s, 10)

@@ -173,6 +173,18 @@ def test_book_at_the_kiosk_then_the_confirmation_with_code_qr_and_slip(client, b
     assert 'data-screen="booking-done"' in html
 
 
+def test_a_family_name_without_mr_or_ms_is_kept_on_the_booking(client, b):
+    response = client.post("/k/bk/book/A/details", data=book_form(client, b, 9, 30, surname="王"))
+    assert response.status_code == 303
+    [a] = db.session.scalars(select(Appointment)).all()
+    assert a.name == "王"
+
+
+def test_the_name_picker_says_what_to_tap_after_the_family_name(client, b):
+    html = client.get(f"/k/bk/book/A/details?start={start_of(b, 9)}&adviser={b.fu_id}&lang=en").text
+    assert 'class="name-next"' in html and "Now tap Mr or Ms" in html
+
+
 def test_a_double_submit_books_once(client, b):
     data = book_form(client, b, 10)
     first = client.post("/k/bk/book/A/details", data=data)

@@ -219,6 +219,26 @@ def test_idle_times_come_from_the_halls_settings(client, demo):
     assert 'data-home-url="/k/demo?lang=zh"' in client.get("/k/demo").text
 
 
+def reconnect_box(html):
+    start = html.index('id="reconnect"')
+    return html[html.rindex("<div", 0, start):html.index("</div>\n</div>", start)]
+
+
+@pytest.mark.parametrize("path", ["/k/demo", "/k/demo/s/A", "/k/demo/arrive", "/k/demo/book", "/k/demo/report"])
+def test_every_kiosk_screen_carries_its_reconnecting_screen_hidden_and_where_to_ask(client, demo, path):
+    html = client.get(path, follow_redirects=True).text
+    assert 'data-health-url="/healthz"' in html
+    box = reconnect_box(html)
+    assert " hidden " in box and "正在重新连接" in box and "自动回到首页" in box
+    assert "Reconnecting" not in box
+
+
+def test_an_english_kiosk_screen_says_it_in_chinese_first_then_in_english(client, demo):
+    box = reconnect_box(client.get("/k/demo/s/A?lang=en").text)
+    assert box.index("正在重新连接") < box.index("Reconnecting…")
+    assert 'lang="zh-CN"' in box and 'lang="en"' in box
+
+
 def test_the_home_tiles_poll_as_a_fragment_answering_304_while_nothing_changed(client, demo):
     htmx = {"HX-Request": "true"}
     first = client.get("/k/demo", headers=htmx)

@@ -329,3 +329,93 @@ def test_a_failed_action_does_not_refresh_the_search(s, clock_at, desk):
     response = desk.post(f"/admin/appointments/{later.id}/cancel", data={"reason": ""}, headers=HX)
     assert response.status_code >= 400 and "HX-Trigger" not in response.headers
     assert fresh(later).status == A.booked
+
+
+# ---- another day -----------------------------------------------------------------------------
+
+TOMORROW = (DAY + timedelta(days=1)).isoformat()
+
+
+def live_url(page: str) -> str:
+    return page.split('id="appointments-live"', 1)[1].split('hx-get="', 1)[1].split('"', 1)[0]
+
+
+def test_reception_looks_at_tomorrows_bookings_to_prepare(s, clock_at, desk):
+    book(s, 10)
+    coming = book(s, 11, phone="13900001111", day=DAY + timedelta(days=1))
+    response = desk.get(f"/admin/appointments?date={TOMORROW}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Tomorrow's appointments" in page and "2026-12-03 Thu" in page
+    assert "11:00–11:30" in page and "10:00–10:30" not in page and "13900001111" in page
+    assert page.count('data-state="booked"') == 1
+    # Not checked in before its day; moved or cancelled, and the answer is tomorrow's list again.
+    assert "action-check-in" not in page
+    assert f'/admin/appointments/{coming.id}/cancel?date={TOMORROW}' in page
+    assert f'/admin/appointments/{coming.id}/move?date={TOMORROW}' in page
+    assert live_url(page) == f"/admin/appointments?date={TOMORROW}"  # it polls tomorrow's list
+    # The day before and after, the date picker, and the way back to today.
+    assert 'href="/admin/appointments" rel="prev"' in page  # the day before is today
+    assert 'href="/admin/appointments?date=2026-12-04" rel="next"' in page
+    assert 'type="date" id="day-pick" name="date" value="2026-12-03"' in page
+    assert 'data-testid="today"' in page
+
+
+def test_an_action_on_another_days_list_answers_with_that_days_list(s, clock_at, desk):
+    book(s, 10)
+    coming = book(s, 11, phone="13900001111", day=DAY + timedelta(days=1))
+    response = desk.post(f"/admin/appointments/{coming.id}/cancel?date={TOMORROW}",
+                         data={"reason": "律师外出"}, headers=HX)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'data-state="cancelled"' in page and "律师外出" in page and "10:00–10:30" not in page
+    assert live_url(page) == f"/admin/appointments?date={TOMORROW}"
+    assert fresh(coming).status == A.cancelled
+    # Without htmx, back to that day's page.
+    other = book(s, 14, phone="13700002222", day=DAY + timedelta(days=1))
+    plain = desk.post(f"/admin/appointments/{other.id}/cancel?date={TOMORROW}", data={"reason": "改期"})
+    assert plain.status_code == 303 and plain.headers["Location"] == f"/admin/appointments?date={TOMORROW}"
+
+
+def test_the_search_and_booking_keep_the_day_being_looked_at(s, clock_at, desk):
+    coming = book(s, 11, phone="13900001111", day=DAY + timedelta(days=1))
+    page = desk.get(f"/admin/appointments?date={TOMORROW}").get_data(as_text=True)
+    assert f'<input type="hidden" name="date" value="{TOMORROW}">' in page  # in the search form
+    assert f'action="/admin/appointments/book?date={TOMORROW}"' in page
+    found = desk.get(f"/admin/appointments/find?q=1111&date={TOMORROW}", headers=HX).get_data(as_text=True)
+    assert f'/admin/appointments/{coming.id}/cancel?date={TOMORROW}' in found
+
+
+def test_the_live_list_of_each_day_has_its_own_etag(s, clock_at, desk):
+    book(s, 10)
+    today = desk.get("/admin/appointments", headers=HX)
+    tomorrow = desk.get(f"/admin/appointments?date={TOMORROW}", headers={**HX, "If-None-Match": today.headers["ETag"]})
+    assert tomorrow.status_code == 200 and "No appointments on this day." in tomorrow.get_data(as_text=True)
+
+
+def test_a_past_day_shows_who_did_not_come_and_offers_no_check_in(s, clock_at, desk):
+    missed = book(s, 10, day=DAY)
+    clock_at.set(local(s.hall, DAY + timedelta(days=2), 9, 0))
+    page = desk.get("/admin/appointments?date=2026-12-02").get_data(as_text=True)
+    assert "Appointments of the day" in page and "2026-12-02 Wed" in page
+    assert f'data-appointment="{missed.id}" data-state="no_show"' in page
+    assert "action-check-in" not in page and f"/admin/appointments/{missed.id}/cancel" not in page
+
+
+@pytest.mark.parametrize("raw", ["garbage", "2026-13-01", "0001-01-01", "9999-12-31", "<script>"])
+def test_a_date_that_cannot_be_read_shows_today_with_a_message(s, clock_at, desk, raw):
+    book(s, 10)
+    response = desk.get("/admin/appointments", query_string={"date": raw})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "That is not a date we can show. Here is today." in page
+    assert "Today's appointments" in page and "10:00–10:30" in page and "<script>" not in page
+
+
+def test_a_linked_mediator_reads_another_day_of_their_own_list(s, clock_at, client):
+    book(s, 11, day=DAY + timedelta(days=1))
+    s.adviser.user_id = s.users["mediator"].id
+    db.session.commit()
+    as_user(client, s.users["mediator"])
+    page = client.get(f"/admin/appointments?date={TOMORROW}").get_data(as_text=True)
+    assert "11:00–11:30" in page and "action-check-in" not in page and f"move?date={TOMORROW}" not in page

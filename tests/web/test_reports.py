@@ -89,7 +89,18 @@ def test_kiosk_kind_then_category_then_phrases_and_keypad(client, demo, app):
     assert html.count('name="surname"') == 40 and 'name="address" value="ms"' in html
     assert len(form_value(html, "request_key")) >= 16
     assert 'href="/k/demo/report/inquiry"' in html  # Back: the categories
+    # No way to type on a plain kiosk: no box to write in, and who can help instead.
+    assert "<textarea" not in html and 'data-testid="ask-staff"' in html
+    assert "手写" not in html and "拼音" not in html
+
+
+def test_a_kiosk_set_up_with_a_keyboard_offers_the_box_to_write_in(client, demo):
+    client.get("/k/demo?keyboard=1")
+    html = client.get("/k/demo/report/inquiry/labour").get_data(as_text=True)
     assert '<textarea class="report-write" id="report-text" name="text"' in html
+    assert 'data-testid="ask-staff"' not in html and "手写" not in html
+    client.get("/k/demo?keyboard=0")
+    assert "<textarea" not in client.get("/k/demo/report/inquiry/labour").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("url", ["/k/demo/report/praise", "/k/demo/report/complaint/aliens",
@@ -125,6 +136,13 @@ def test_kiosk_sends_a_report_and_shows_its_number_qr_code_and_slip(client, demo
     assert done.headers["Referrer-Policy"] == "no-referrer"
     again = client.get(sent.headers["Location"]).get_data(as_text=True)
     assert 'data-autoprint="0"' in again, "never again on a reload"
+
+
+def test_kiosk_a_family_name_without_mr_or_ms_is_kept_on_the_report(client, demo):
+    sent = client.post("/k/demo/report/complaint/neighbour", data={
+        "phrase": ["complaint.3"], "phone": "", "surname": "李", "request_key": "kiosk-report-surname"})
+    assert sent.status_code == 303
+    assert [p.name for p in only_submission().case.parties] == ["李"]
 
 
 def test_kiosk_a_double_tap_sends_once(client, demo):
@@ -297,6 +315,15 @@ def test_guessed_tokens_get_the_friendly_404(client, demo, token):
     assert client.post(f"/r/{token}/remark", data={"text": "x"}).status_code == 404
     assert client.post(f"/r/{token}/rate", data={"rating": "satisfied"}).status_code == 404
     assert count(Case.__table__) == 1
+
+
+def test_the_404_of_a_report_speaks_of_the_report_not_of_an_appointment_slip(client, demo):
+    html = client.get("/r/AAAAAAAAAAAAAAAAAAAAAA").get_data(as_text=True)
+    assert "预约单" not in html and "预约" not in html
+    assert "回执" in html and "事项办理摘要" in html  # where its QR code was printed
+    client.get("/k/demo?lang=en")
+    html = client.get("/r/AAAAAAAAAAAAAAAAAAAAAA").get_data(as_text=True)
+    assert "slip" not in html and "receipt" in html
 
 
 def test_a_visit_case_has_the_same_page_by_its_token(client, demo):
