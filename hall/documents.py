@@ -54,10 +54,11 @@ from sqlalchemy.orm import joinedload, selectinload
 from . import cases, clock
 from .categories import category_label
 from .config import INSTANCE_DIR
-from .errors import Forbidden, WrongState
+from .errors import Forbidden, HallError, WrongState
 from .extensions import db
 from .links import qr_svg
 from .models import CASE_STEPS, Case, CaseEvent, CaseStep, FollowUp, User
+from .people import printed_name
 
 log = logging.getLogger(__name__)
 
@@ -459,9 +460,10 @@ def short_time(case: Case, at: datetime) -> str:
 
 
 def person(user: User | None) -> str:
+    """Who did something, as a document names them: a member of staff by printed_name, or the resident."""
     if user is None:
         return _("Resident")
-    return user.display_name or user.username
+    return printed_name(user)
 
 
 def css_counter_text(text: str) -> Markup:
@@ -579,9 +581,16 @@ def agreement_copies(case: Case) -> list[str]:
                 for p in case.parties] + [_("Copy kept by the people's mediation committee")]
 
 
+def committee_name(hall) -> str:
+    """The people's mediation committee that seals the hall's agreements (its seal line): the hall's
+    setting (和睦街道人民调解委员会), else one named after the hall."""
+    return (hall.committee_name or "").strip() or _("%(hall)s People's Mediation Committee", hall=hall.name)
+
+
 def agreement_context(case: Case) -> dict:
     copies = agreement_copies(case)
     return {**_common(case), "parties": cases.parties_for(case, revealed=True), "copies": copies,
+            "committee": committee_name(case.hall),
             "count": chinese_count(len(copies)), "agreed": local_date(case, case.agreed_at or case.closed_at or clock.now())}
 
 
@@ -619,20 +628,40 @@ def agreement_pdf(case: Case) -> bytes:
     return html_to_pdf(agreement_html(case))
 
 
-def print_agreement(user: User | None, case: Case, *, detail: str = "") -> bytes:
+class AgreementIncomplete(HallError):
+    """The agreement lacks elements art. 29 requires (cases.agreement_missing): printed only once
+    the printer has seen the list and confirmed."""
+    status = 409
+
+    def __init__(self, missing: list[str]):
+        self.missing = missing
+        super().__init__(_("Some elements the law requires are not filled in yet."))
+
+
+def print_agreement(user: User | None, case: Case, *, detail: str = "", confirmed: bool = False) -> bytes:
     """The mediation agreement with the parties' full details, for staff who may see them (or the
     command line), for a successful mediation; written to the audit log (case.print_agreement).
-    The entry is committed before the document is made: on SQLite a writing transaction holds
-    the hall's write lock, which must not wait for WeasyPrint."""
+    AgreementIncomplete while elements art. 29 requires are missing, unless `confirmed` (the
+    printer saw the list and chose to print anyway: the log says so). The entry is committed
+    before the document is made: on SQLite a writing transaction holds the hall's write lock,
+    which must not wait for WeasyPrint."""
     check_agreement(user, case)
+    missing = cases.agreement_missing(case)
+    if missing and not confirmed:
+        raise AgreementIncomplete(missing)
+    if missing:
+        with force_locale(PDF_LOCALE):
+            detail = " ".join(filter(None, [detail, _("printed incomplete: %(missing)s",
+                                                      missing="; ".join(cases.agreement_missing(case)))]))
     cases.audit(case.hall_id, user, "case.print_agreement", case, f"{case.number} {detail}".strip())
     db.session.commit()
     return agreement_pdf(case)
 
 
 PRINT_OPTIONS = (
-    selectinload(Case.parties), selectinload(Case.events).joinedload(CaseEvent.user),
-    selectinload(Case.follow_ups).joinedload(FollowUp.user), joinedload(Case.handler), joinedload(Case.hall),
+    selectinload(Case.parties), selectinload(Case.events).joinedload(CaseEvent.user).joinedload(User.adviser),
+    selectinload(Case.follow_ups).joinedload(FollowUp.user).joinedload(User.adviser),
+    joinedload(Case.handler).joinedload(User.adviser), joinedload(Case.hall),
 )
 
 
