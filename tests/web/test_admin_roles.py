@@ -95,6 +95,8 @@ ALLOWED: dict[str, set[str] | str] = {
     "admin.archive_start": {ADMIN},
     "admin.archive_status": {ADMIN},  # ?job=… (404 without one)
     "admin.archive_download": {ADMIN},
+    # visit ratings (reception sees them on its console)
+    "admin.ratings_page": {ADMIN},
 }
 
 
