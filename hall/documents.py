@@ -31,6 +31,7 @@ bench/pdf.py measures it against a plain render (docs/benchmarks.md).
 """
 from __future__ import annotations
 
+import fcntl
 import io
 import logging
 import os
@@ -38,6 +39,8 @@ import re
 import sqlite3
 import subprocess
 import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -674,6 +677,98 @@ def load_for_print(case_ids: list[int]) -> list[Case]:
     by_id = {case.id: case for case in found}
     db.session.close()
     return [by_id[i] for i in case_ids if i in by_id]
+
+
+# ==== warming up a worker ======================================================================
+
+def _specimen() -> Case:
+    """A case that is never saved (no session holds it), with every part a document prints: what
+    the warm-up renders. Its words are the documents' own; its data is a placeholder."""
+    from .models import CaseKind, CaseOutcome, CaseParty, CaseSource, Hall, PartyRole, Rating
+    now = clock.now()
+    hall = Hall(name="-", timezone="Asia/Shanghai", committee_name="")
+    parties = [CaseParty(role=role, name="-", phone="13800000000", id_number="-", address="-")
+               for role in (PartyRole.applicant, PartyRole.respondent)]
+    return Case(hall=hall, number="WARM-0000-0000", token="warm-up", source=CaseSource.staff, kind=CaseKind.dispute,
+                category="other", title="-", facts="-", step=CaseStep.rated, created_at=now, step_since=now,
+                outcome=CaseOutcome.success, disputed_matters="-", responsibilities="-", agreement_terms="-",
+                performance="-", agreed_at=now, rating=Rating.satisfied, rating_comment="-", rated_at=now,
+                closed_at=now, parties=parties, events=[], follow_ups=[],
+                handler=User(username="-", display_name="-", full_name="-"))
+
+
+def _labels() -> str:
+    """Every word a document may take from the hall's lists (categories, steps, outcomes, what a
+    timeline entry was, a follow-up's answers …), in the documents' language."""
+    from .categories import CATEGORIES
+    with force_locale(PDF_LOCALE):
+        lists = (CATEGORIES, cases.STEP_LABELS, cases.OUTCOME_LABELS, cases.SOURCE_LABELS, cases.KIND_LABELS,
+                 cases.ROLE_LABELS, cases.CHANNELS, cases.ACTION_LABELS, cases.RATING_LABELS)
+        words = [str(label) for labels in lists for label in labels.values()]
+        words += [_("Home visit"), _("Phone call"), _("Yes"), _("No"), _("Not known"), _("Resident")]
+        return " ".join(words)
+
+
+@contextmanager
+def _drawing_turn():
+    """One process at a time draws the documents' words (a lock file beside the glyph cache): on
+    a fresh install the workers, all starting together, would otherwise each draw the same
+    outlines; after the first, the others read them back from the cache."""
+    store = _glyph_store()
+    if store.path is None:
+        yield
+        return
+    try:
+        store.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(str(store.path) + ".lock", "a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def warm_up() -> float:
+    """Do once what the first document of a process otherwise waits for: import WeasyPrint, start
+    Pango and fontconfig, open the faces with fontTools and read their character maps, draw the
+    outlines of the words every summary and agreement prints (once per install; later workers read
+    them from the glyph cache on disk), and render a summary. Needs an app context; touches no
+    database. Returns the seconds it took."""
+    started = time.perf_counter()
+    specimen = _specimen()
+    html = summary_html(specimen, base_url="http://localhost/") + agreement_html(specimen) + _labels()
+    with FONT_LOCK:
+        for face in (SERIF, SANS_BOLD, *RARE):
+            src = source(face)
+            if src is not None and src._cmap is None:
+                src._cmap = src.font.getBestCmap()  # what drawing a character not cached yet reads first
+    with _drawing_turn():
+        document_fonts(html)  # draws (or reads back) the documents' own words
+    html_to_pdf(summary_html(specimen, base_url="http://localhost/"))
+    return time.perf_counter() - started
+
+
+def start_warm_up(app) -> threading.Thread | None:
+    """warm_up() in a thread of its own, so that a new worker answers at once (gunicorn.conf.py
+    calls this in each worker as it starts); nothing when PDF_WARM_UP is off. A document asked for
+    meanwhile waits for the warm-up's render (RENDER_LOCK), no longer than it would have alone."""
+    if not app.config.get("PDF_WARM_UP"):
+        return None
+
+    def run():
+        with app.app_context():
+            try:
+                log.info("printed documents warmed up in %.1f s", warm_up())
+            except Exception:  # noqa: BLE001 - the first document is then slower, nothing worse
+                log.exception("warming up the printed documents failed")
+
+    thread = threading.Thread(target=run, name="pdf-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def summary_filename(case: Case) -> str:

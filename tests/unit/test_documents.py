@@ -181,6 +181,25 @@ def test_the_glyph_cache_on_disk_serves_a_new_process(demo, users, tmp_path, app
     assert documents.document_fonts(text).glyphs[documents.RARE_FAMILY] == 2
 
 
+def test_a_warmed_up_worker_draws_only_the_cases_own_characters(demo, users, tmp_path, app, monkeypatch):
+    assert documents.start_warm_up(app) is None, "off in the tests"
+    app.config.update(PDF_GLYPH_CACHE=str(tmp_path / "glyphs.sqlite3"), PDF_WARM_UP=True)
+    monkeypatch.setattr(documents, "_sources", {})  # a fresh worker: nothing drawn, nothing cached
+    case = closed_case(demo, users)
+    case, = documents.load_for_print([case.id])
+    documents.start_warm_up(app).join()
+    assert all(src is None or src._cmap is not None for src in documents._sources.values())
+    drawn: set[str] = set()
+    draw = documents.SourceFont._draw
+    monkeypatch.setattr(documents.SourceFont, "_draw", lambda self, cp: drawn.add(chr(cp)) or draw(self, cp))
+    assert APPLICANT in pdf_text(documents.summary_pdf(case))
+    data = [case.hall.name, case.title, case.facts, case.disputed_matters, case.responsibilities,
+            case.agreement_terms, case.performance, case.rating_comment, *(e.text for e in case.events),
+            *(f.note for f in case.follow_ups), *(p.name + p.address for p in case.parties),
+            *(documents.person(e.user) for e in case.events)]
+    assert drawn and drawn <= set("".join(data)), "the documents' own words were drawn by the warm-up"
+
+
 # ---- the agreement -------------------------------------------------------------------------
 
 def test_the_agreement_has_one_copy_per_party_plus_one_kept_each_on_its_own_page(demo, users):
