@@ -4,7 +4,13 @@ the mediation agreement (人民调解协议书, People's Mediation Law art. 28�
     summary_pdf(case, revealed=False)       the summary: parties masked unless revealed
     print_agreement(user, case)             the agreement, one copy per party plus one kept; only
                                             for staff who may see full personal data, and only
-                                            for a successful mediation; logged (case.print_agreement)
+                                            for a successful mediation; logged (case.print_agreement);
+                                            AgreementIncomplete while it lacks what art. 29 requires
+                                            (cases.agreement_missing) unless confirmed=True
+    start_warm_up(app)                      a worker's warm-up (gunicorn.conf.py), in a thread
+
+Staff are named by hall.people.printed_name (the full name, not the login's short one); the seal
+line names the committee (committee_name).
 
 Documents are in Chinese, the hall's language (PDF_LOCALE), whatever the reader's language: the
 agreement is a legal document handed to the parties.

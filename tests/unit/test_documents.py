@@ -308,6 +308,7 @@ def test_case_pdf_writes_the_summary_or_the_agreement(app, demo, users, tmp_path
     result = runner.invoke(args=["case", "pdf", case.number, "--agreement", "-o", str(tmp_path / "a.pdf")])
     assert result.exit_code == 0, result.output
     assert "11010519491231002X" in pdf_text((tmp_path / "a.pdf").read_bytes())
+    assert "以下内容尚未填写" in result.output and f"被申请人 {RESPONDENT}：身份证号码" in result.output, "said on stderr"
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "case.print_agreement"))
     assert entry.user_id is None and "command line" in entry.detail
     result = runner.invoke(args=["case", "pdf", "DEMO-1999-0001", "-o", str(tmp_path / "x.pdf")])
