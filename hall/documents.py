@@ -715,6 +715,32 @@ def _labels() -> str:
         return " ".join(words)
 
 
+def common_characters() -> str:
+    """The 3 755 most common hanzi: GB 2312's first level (rows 16–55), which most names and
+    facts are written in."""
+    found = []
+    for row in range(0xB0, 0xD8):
+        for cell in range(0xA1, 0xFF):
+            try:
+                found.append(bytes((row, cell)).decode("gb2312"))
+            except UnicodeDecodeError:  # the end of row 55
+                pass
+    return "".join(found)
+
+
+def _draw_ahead(text: str, chunk: int = 200) -> None:
+    """The outlines of these characters in the SC faces, drawn (or read back from the cache) a
+    chunk at a time: a document asked for meanwhile waits for one chunk at most (FONT_LOCK)."""
+    cps = sorted({ord(c) for c in text})
+    store = _glyph_store()
+    for start in range(0, len(cps), chunk):
+        with FONT_LOCK:
+            for face in (SERIF, SANS_BOLD):
+                src = source(face)
+                if src is not None:
+                    src.glyphs(cps[start:start + chunk], store)
+
+
 @contextmanager
 def _drawing_turn():
     """One process at a time draws the documents' words (a lock file beside the glyph cache): on
@@ -741,9 +767,9 @@ def _drawing_turn():
 def warm_up() -> float:
     """Do once what the first document of a process otherwise waits for: import WeasyPrint, start
     Pango and fontconfig, open the faces with fontTools and read their character maps, draw the
-    outlines of the words every summary and agreement prints (once per install; later workers read
-    them from the glyph cache on disk), and render a summary. Needs an app context; touches no
-    database. Returns the seconds it took."""
+    outlines of the words every summary and agreement prints and of the 3 755 common hanzi (once
+    per install, ~8 s of one core; later workers read them from the glyph cache on disk), and
+    render a summary. Needs an app context; touches no database. Returns the seconds it took."""
     started = time.perf_counter()
     specimen = _specimen()
     html = summary_html(specimen, base_url="http://localhost/") + agreement_html(specimen) + _labels()
@@ -754,6 +780,7 @@ def warm_up() -> float:
                 src._cmap = src.font.getBestCmap()  # what drawing a character not cached yet reads first
     with _drawing_turn():
         document_fonts(html)  # draws (or reads back) the documents' own words
+        _draw_ahead(common_characters())  # and the characters names and facts are mostly made of
     html_to_pdf(summary_html(specimen, base_url="http://localhost/"))
     return time.perf_counter() - started
 
