@@ -20,7 +20,8 @@ Median, p90 and minimum of N warm renders (the first render of each kind is not 
 * the first print of a fresh worker: a new Python process that creates the app as a gunicorn
   worker does, then prints the summary, without and with the warm-up gunicorn.conf.py starts
   (hall.documents.start_warm_up, timed after it has finished; its own time is given), with the
-  glyph cache on disk (a restart) and empty (a fresh install); --worker-runs pairs of each,
+  glyph cache on disk as an earlier worker's warm-up left it (a restart) and empty (a fresh
+  install: that warm-up draws the outlines); --worker-runs pairs of each,
   alternating, so that both see the same load.
 
 Prints a Markdown table; the ratio is baseline / ours, and for a fresh worker without / with
@@ -100,6 +101,9 @@ def fresh_workers(database: str, cache_on_disk: str, tmp: str, case_id: int, run
     import shutil
     import subprocess
     rows: dict[str, dict] = {}
+    # A restart: the cache holds what an earlier worker's warm-up drew (and the case's characters).
+    subprocess.run([sys.executable, __file__, "--fresh-worker", database, cache_on_disk, str(case_id), "--warm-up"],
+                   capture_output=True, check=True, cwd=ROOT)
     for state, cache_state in enumerate(("glyph cache on disk", "empty glyph cache")):
         got: dict[bool, list[dict]] = {False: [], True: []}
         for run in range(runs):

@@ -776,8 +776,10 @@ def warm_up() -> float:
     with FONT_LOCK:
         for face in (SERIF, SANS_BOLD, *RARE):
             src = source(face)
-            if src is not None and src._cmap is None:
-                src._cmap = src.font.getBestCmap()  # what drawing a character not cached yet reads first
+            if src is not None:  # what drawing a character not cached yet reads first: the character
+                src._cmap = src._cmap or src.font.getBestCmap()  # map, then the outlines' tables
+                if src._cmap:
+                    src._draw(min(src._cmap))
     with _drawing_turn():
         document_fonts(html)  # draws (or reads back) the documents' own words
         _draw_ahead(common_characters())  # and the characters names and facts are mostly made of

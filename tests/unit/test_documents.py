@@ -204,6 +204,17 @@ def test_a_warmed_up_worker_draws_only_the_cases_own_characters(demo, users, tmp
     assert drawn.isdisjoint(common) and set(APPLICANT) <= drawn, "so were the common characters, not rare ones"
 
 
+def test_gunicorn_warms_up_each_worker_once_it_has_loaded_the_app(app, monkeypatch):
+    import runpy
+    from types import SimpleNamespace
+    from document_data import ROOT
+    started = []
+    monkeypatch.setattr(documents, "start_warm_up", started.append)
+    hook = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["post_worker_init"]
+    hook(SimpleNamespace(wsgi=app))
+    assert started == [app]
+
+
 # ---- the agreement -------------------------------------------------------------------------
 
 def test_the_agreement_has_one_copy_per_party_plus_one_kept_each_on_its_own_page(demo, users):
