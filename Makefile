@@ -58,7 +58,7 @@ help:
 
 run: system-deps setup database
 	@scripts/banner.sh "$(HOST)" "$(PORT)"
-	exec $(VENV)/bin/gunicorn $(GUNICORN_FLAGS) wsgi:app
+	exec $(VENV)/bin/gunicorn --config gunicorn.conf.py $(GUNICORN_FLAGS) wsgi:app
 
 dev: system-deps setup database
 	@scripts/banner.sh "$(HOST)" "$(PORT)"

@@ -9,3 +9,4 @@ from . import appointments, poster  # noqa: E402,F401
 from . import cases  # noqa: E402,F401
 from . import documents  # noqa: E402,F401
 from . import users  # noqa: E402,F401
+from . import ratings  # noqa: E402,F401

@@ -3,10 +3,13 @@
     GET  /admin/cases/<id>/summary.pdf        the case summary (parties masked), for staff who may
                                               see the case
     GET  /admin/cases/<id>/agreement.pdf      what printing the agreement means (full personal
-                                              data, logged) and the button that prints it
+                                              data, logged), what it still lacks of what the law
+                                              requires (art. 29), and the button that prints it
     POST /admin/cases/<id>/agreement.pdf      the mediation agreement, one copy per party plus one
                                               kept; the case's handler or an administrator, for a
-                                              successful mediation; written to the audit log
+                                              successful mediation; written to the audit log. An
+                                              incomplete one prints only with confirm=1 (else the
+                                              page again, listing what is missing)
     GET  /admin/archive                       立卷归档: a period of closed cases → one zip (admin)
     POST /admin/archive                       start an export job (htmx: its progress in place)
     GET  /admin/archive/status?job=…          the job's progress, polling itself while it runs
@@ -48,15 +51,22 @@ def case_summary_pdf(case_id: int):
     return _pdf(documents.summary_pdf(case, base_url=request.host_url), documents.summary_filename(case))
 
 
+def _agreement_page(case, missing: list[str]):
+    return render_template("admin/archive/agreement.html", case=case, copies=documents.agreement_copies(case),
+                           missing=missing)
+
+
 @bp.route("/cases/<int:case_id>/agreement.pdf", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def case_agreement_pdf(case_id: int):
     case = cases.case_for(current_user, case_id)
     documents.check_agreement(current_user, case)  # 403 / 409
     if request.method == "GET":
-        return render_template("admin/archive/agreement.html", case=case,
-                               copies=documents.agreement_copies(case))
-    pdf = documents.print_agreement(current_user, case)
+        return _agreement_page(case, cases.agreement_missing(case))
+    try:
+        pdf = documents.print_agreement(current_user, case, confirmed=request.form.get("confirm") == "1")
+    except documents.AgreementIncomplete as error:  # what is missing, and "print anyway"
+        return _agreement_page(case, error.missing)
     return _pdf(pdf, documents.agreement_filename(case))
 
 

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from . import archive, cases, documents
@@ -62,6 +63,7 @@ def pdf(number: str, output: str, agreement: bool, reveal: bool, hall_slug: str 
             what = "case.print_agreement" if agreement else "case.view_personal"
             cases.audit(case.hall_id, None, what, case, f"{case.number} command line")
             db.session.commit()
+        missing = cases.agreement_missing(case) if agreement else []  # said, not refused: the operator
         case, = documents.load_for_print([case.id])  # no transaction open while the PDF is made
         data = documents.agreement_pdf(case) if agreement else \
             documents.summary_pdf(case, revealed=reveal, base_url=base_url)
@@ -70,6 +72,8 @@ def pdf(number: str, output: str, agreement: bool, reveal: bool, hall_slug: str 
     _write(output, data)
     if output != "-":
         click.echo(f"{case.number}: {output} ({len(data) // 1024} kB)")
+    if missing:
+        click.echo("\n".join([str(_l("The following is not filled in yet:")), *missing]), err=True)
 
 
 @group.command("archive")

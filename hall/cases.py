@@ -30,7 +30,7 @@ from .models import (
     CASE_STEPS, Appointment, AuditEntry, Case, CaseEvent, CaseKind, CaseOutcome, CaseParty, CaseSequence,
     CaseSource, CaseStep, FollowUp, Hall, PartyRole, Rating, Role, Ticket, TicketStatus, User,
 )
-from .people import clean_contact_phone, clean_id_number, mask_address, mask_id_number, mask_phone
+from .people import clean_contact_phone, clean_id_number, mask_address, mask_id_number, mask_phone, printed_name
 
 S = CaseStep
 
@@ -499,12 +499,11 @@ def assign(user: User, case: Case, handler: User | None, note: str = "") -> Case
         raise Forbidden(_l("Only an administrator may reassign a case."))
     before = case.handler
     case.handler_id = handler.id
-    name = handler.display_name or handler.username
+    name = printed_name(handler)  # the timeline is printed in the summary: full names
     if before is None:
         text = str(_l("Handled by %(name)s.", name=name))
     else:
-        text = str(_l("Reassigned from %(before)s to %(after)s.", before=before.display_name or before.username,
-                      after=name))
+        text = str(_l("Reassigned from %(before)s to %(after)s.", before=printed_name(before), after=name))
     note = _text(note, SHORT_MAX, "note")
     _event(case, user, "reassigned" if before else "assigned", text + (f" {note}" if note else ""))
     audit(case.hall_id, user, "case.reassign" if before else "case.assign", case, f"{case.number} -> {handler.username}")
@@ -1071,10 +1070,42 @@ class CaseView:
     def has_agreement(self) -> bool:
         return has_agreement(self.case)
 
+    @property
+    def agreement_missing(self) -> list[str]:
+        return agreement_missing(self.case) if has_agreement(self.case) else []
+
 
 def has_agreement(case: Case) -> bool:
     """A successful mediation, with its terms: what the 调解协议书 is printed from."""
     return case.outcome == CaseOutcome.success and bool(case.agreement_terms)
+
+
+# What a written agreement states (People's Mediation Law art. 29): each party's basic details, the
+# main facts and matters in dispute, each party's responsibility, what was agreed, how and by when.
+PARTY_ELEMENTS = (("name", _l("full name")), ("id_number", _l("identity card number")),
+                  ("address", _l("home address")), ("phone", _l("contact phone")))
+AGREEMENT_ELEMENTS = (("disputed_matters", _l("Main facts and matters in dispute")),
+                      ("responsibilities", _l("Each party's responsibility")),
+                      ("agreement_terms", _l("What was agreed")),
+                      ("performance", _l("How and by when it is carried out")))
+
+
+def agreement_missing(case: Case) -> list[str]:
+    """What the case's written agreement would print empty of the elements art. 29 requires, in the
+    reader's language: a line per party lacking any of its details ("Respondent 李四: identity
+    card number and home address"), then each element of the agreement not written. Empty: the
+    agreement is complete. (Printing an incomplete one needs the printer's confirmation.)"""
+    from babel.lists import format_list
+    from flask_babel import get_locale
+    locale = str(get_locale() or "zh_Hans_CN")
+    lines = [] if case.parties else [str(_l("No party is recorded"))]
+    for party in case.parties:
+        gaps = [str(label) for attr, label in PARTY_ELEMENTS if not (getattr(party, attr) or "").strip()]
+        if gaps:
+            who = f"{ROLE_LABELS[party.role]} {party.name}".strip()
+            lines.append(str(_l("%(party)s: %(missing)s", party=who, missing=format_list(gaps, locale=locale))))
+    lines += [str(label) for attr, label in AGREEMENT_ELEMENTS if not (getattr(case, attr) or "").strip()]
+    return lines
 
 
 def case_view(user: User, case: Case, at: datetime | None = None) -> CaseView:

@@ -59,3 +59,7 @@ class Config:
     BOARD_POLL_SECONDS = 1
     PHONE_POLL_SECONDS = 3
     CONSOLE_POLL_SECONDS = 2
+    # Warm up the printed documents (fonts, WeasyPrint) in each gunicorn worker as it starts
+    # (gunicorn.conf.py, hall.documents.start_warm_up), so that its first PDF is as quick as the
+    # next. PDF_WARM_UP=0 turns it off (the tests' servers do).
+    PDF_WARM_UP = os.environ.get("PDF_WARM_UP", "1") != "0"

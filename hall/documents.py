@@ -4,7 +4,13 @@ the mediation agreement (人民调解协议书, People's Mediation Law art. 28�
     summary_pdf(case, revealed=False)       the summary: parties masked unless revealed
     print_agreement(user, case)             the agreement, one copy per party plus one kept; only
                                             for staff who may see full personal data, and only
-                                            for a successful mediation; logged (case.print_agreement)
+                                            for a successful mediation; logged (case.print_agreement);
+                                            AgreementIncomplete while it lacks what art. 29 requires
+                                            (cases.agreement_missing) unless confirmed=True
+    start_warm_up(app)                      a worker's warm-up (gunicorn.conf.py), in a thread
+
+Staff are named by hall.people.printed_name (the full name, not the login's short one); the seal
+line names the committee (committee_name).
 
 Documents are in Chinese, the hall's language (PDF_LOCALE), whatever the reader's language: the
 agreement is a legal document handed to the parties.
@@ -31,6 +37,7 @@ bench/pdf.py measures it against a plain render (docs/benchmarks.md).
 """
 from __future__ import annotations
 
+import fcntl
 import io
 import logging
 import os
@@ -38,6 +45,8 @@ import re
 import sqlite3
 import subprocess
 import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -54,10 +63,11 @@ from sqlalchemy.orm import joinedload, selectinload
 from . import cases, clock
 from .categories import category_label
 from .config import INSTANCE_DIR
-from .errors import Forbidden, WrongState
+from .errors import Forbidden, HallError, WrongState
 from .extensions import db
 from .links import qr_svg
 from .models import CASE_STEPS, Case, CaseEvent, CaseStep, FollowUp, User
+from .people import printed_name
 
 log = logging.getLogger(__name__)
 
@@ -459,9 +469,10 @@ def short_time(case: Case, at: datetime) -> str:
 
 
 def person(user: User | None) -> str:
+    """Who did something, as a document names them: a member of staff by printed_name, or the resident."""
     if user is None:
         return _("Resident")
-    return user.display_name or user.username
+    return printed_name(user)
 
 
 def css_counter_text(text: str) -> Markup:
@@ -579,9 +590,16 @@ def agreement_copies(case: Case) -> list[str]:
                 for p in case.parties] + [_("Copy kept by the people's mediation committee")]
 
 
+def committee_name(hall) -> str:
+    """The people's mediation committee that seals the hall's agreements (its seal line): the hall's
+    setting (和睦街道人民调解委员会), else one named after the hall."""
+    return (hall.committee_name or "").strip() or _("%(hall)s People's Mediation Committee", hall=hall.name)
+
+
 def agreement_context(case: Case) -> dict:
     copies = agreement_copies(case)
     return {**_common(case), "parties": cases.parties_for(case, revealed=True), "copies": copies,
+            "committee": committee_name(case.hall),
             "count": chinese_count(len(copies)), "agreed": local_date(case, case.agreed_at or case.closed_at or clock.now())}
 
 
@@ -619,20 +637,40 @@ def agreement_pdf(case: Case) -> bytes:
     return html_to_pdf(agreement_html(case))
 
 
-def print_agreement(user: User | None, case: Case, *, detail: str = "") -> bytes:
+class AgreementIncomplete(HallError):
+    """The agreement lacks elements art. 29 requires (cases.agreement_missing): printed only once
+    the printer has seen the list and confirmed."""
+    status = 409
+
+    def __init__(self, missing: list[str]):
+        self.missing = missing
+        super().__init__(_("Some elements the law requires are not filled in yet."))
+
+
+def print_agreement(user: User | None, case: Case, *, detail: str = "", confirmed: bool = False) -> bytes:
     """The mediation agreement with the parties' full details, for staff who may see them (or the
     command line), for a successful mediation; written to the audit log (case.print_agreement).
-    The entry is committed before the document is made: on SQLite a writing transaction holds
-    the hall's write lock, which must not wait for WeasyPrint."""
+    AgreementIncomplete while elements art. 29 requires are missing, unless `confirmed` (the
+    printer saw the list and chose to print anyway: the log says so). The entry is committed
+    before the document is made: on SQLite a writing transaction holds the hall's write lock,
+    which must not wait for WeasyPrint."""
     check_agreement(user, case)
+    missing = cases.agreement_missing(case)
+    if missing and not confirmed:
+        raise AgreementIncomplete(missing)
+    if missing:
+        with force_locale(PDF_LOCALE):
+            detail = " ".join(filter(None, [detail, _("printed incomplete: %(missing)s",
+                                                      missing="; ".join(cases.agreement_missing(case)))]))
     cases.audit(case.hall_id, user, "case.print_agreement", case, f"{case.number} {detail}".strip())
     db.session.commit()
     return agreement_pdf(case)
 
 
 PRINT_OPTIONS = (
-    selectinload(Case.parties), selectinload(Case.events).joinedload(CaseEvent.user),
-    selectinload(Case.follow_ups).joinedload(FollowUp.user), joinedload(Case.handler), joinedload(Case.hall),
+    selectinload(Case.parties), selectinload(Case.events).joinedload(CaseEvent.user).joinedload(User.adviser),
+    selectinload(Case.follow_ups).joinedload(FollowUp.user).joinedload(User.adviser),
+    joinedload(Case.handler).joinedload(User.adviser), joinedload(Case.hall),
 )
 
 
@@ -645,6 +683,127 @@ def load_for_print(case_ids: list[int]) -> list[Case]:
     by_id = {case.id: case for case in found}
     db.session.close()
     return [by_id[i] for i in case_ids if i in by_id]
+
+
+# ==== warming up a worker ======================================================================
+
+def _specimen() -> Case:
+    """A case that is never saved (no session holds it), with every part a document prints: what
+    the warm-up renders. Its words are the documents' own; its data is a placeholder."""
+    from .models import CaseKind, CaseOutcome, CaseParty, CaseSource, Hall, PartyRole, Rating
+    now = clock.now()
+    hall = Hall(name="-", timezone="Asia/Shanghai", committee_name="")
+    parties = [CaseParty(role=role, name="-", phone="13800000000", id_number="-", address="-")
+               for role in (PartyRole.applicant, PartyRole.respondent)]
+    return Case(hall=hall, number="WARM-0000-0000", token="warm-up", source=CaseSource.staff, kind=CaseKind.dispute,
+                category="other", title="-", facts="-", step=CaseStep.rated, created_at=now, step_since=now,
+                outcome=CaseOutcome.success, disputed_matters="-", responsibilities="-", agreement_terms="-",
+                performance="-", agreed_at=now, rating=Rating.satisfied, rating_comment="-", rated_at=now,
+                closed_at=now, parties=parties, events=[], follow_ups=[],
+                handler=User(username="-", display_name="-", full_name="-"))
+
+
+def _labels() -> str:
+    """Every word a document may take from the hall's lists (categories, steps, outcomes, what a
+    timeline entry was, a follow-up's answers …), in the documents' language."""
+    from .categories import CATEGORIES
+    with force_locale(PDF_LOCALE):
+        lists = (CATEGORIES, cases.STEP_LABELS, cases.OUTCOME_LABELS, cases.SOURCE_LABELS, cases.KIND_LABELS,
+                 cases.ROLE_LABELS, cases.CHANNELS, cases.ACTION_LABELS, cases.RATING_LABELS)
+        words = [str(label) for labels in lists for label in labels.values()]
+        words += [_("Home visit"), _("Phone call"), _("Yes"), _("No"), _("Not known"), _("Resident")]
+        return " ".join(words)
+
+
+def common_characters() -> str:
+    """The 3 755 most common hanzi: GB 2312's first level (rows 16–55), which most names and
+    facts are written in."""
+    found = []
+    for row in range(0xB0, 0xD8):
+        for cell in range(0xA1, 0xFF):
+            try:
+                found.append(bytes((row, cell)).decode("gb2312"))
+            except UnicodeDecodeError:  # the end of row 55
+                pass
+    return "".join(found)
+
+
+def _draw_ahead(text: str, chunk: int = 200) -> None:
+    """The outlines of these characters in the SC faces, drawn (or read back from the cache) a
+    chunk at a time: a document asked for meanwhile waits for one chunk at most (FONT_LOCK)."""
+    cps = sorted({ord(c) for c in text})
+    store = _glyph_store()
+    for start in range(0, len(cps), chunk):
+        with FONT_LOCK:
+            for face in (SERIF, SANS_BOLD):
+                src = source(face)
+                if src is not None:
+                    src.glyphs(cps[start:start + chunk], store)
+
+
+@contextmanager
+def _drawing_turn():
+    """One process at a time draws the documents' words (a lock file beside the glyph cache): on
+    a fresh install the workers, all starting together, would otherwise each draw the same
+    outlines; after the first, the others read them back from the cache."""
+    store = _glyph_store()
+    if store.path is None:
+        yield
+        return
+    try:
+        store.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(str(store.path) + ".lock", "a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def warm_up() -> float:
+    """Do once what the first document of a process otherwise waits for: import WeasyPrint, start
+    Pango and fontconfig, open the faces with fontTools and read their character maps, draw the
+    outlines of the words every summary and agreement prints and of the 3 755 common hanzi (once
+    per install, ~8 s of one core; later workers read them from the glyph cache on disk), and
+    render a summary. Needs an app context; touches no database. Returns the seconds it took."""
+    started = time.perf_counter()
+    specimen = _specimen()
+    html = summary_html(specimen, base_url="http://localhost/") + agreement_html(specimen) + _labels()
+    with FONT_LOCK:
+        for face in (SERIF, SANS_BOLD, *RARE):
+            src = source(face)
+            if src is not None:  # what drawing a character not cached yet reads first: the character
+                src._cmap = src._cmap or src.font.getBestCmap()  # map, then the outlines' tables
+                if src._cmap:
+                    src._draw(min(src._cmap))
+    with _drawing_turn():
+        document_fonts(html)  # draws (or reads back) the documents' own words
+        _draw_ahead(common_characters())  # and the characters names and facts are mostly made of
+    html_to_pdf(summary_html(specimen, base_url="http://localhost/"))
+    return time.perf_counter() - started
+
+
+def start_warm_up(app) -> threading.Thread | None:
+    """warm_up() in a thread of its own, so that a new worker answers at once (gunicorn.conf.py
+    calls this in each worker as it starts); nothing when PDF_WARM_UP is off. A document asked for
+    meanwhile waits for the warm-up's render (RENDER_LOCK), no longer than it would have alone."""
+    if not app.config.get("PDF_WARM_UP"):
+        return None
+
+    def run():
+        with app.app_context():
+            try:
+                log.info("printed documents warmed up in %.1f s", warm_up())
+            except Exception:  # noqa: BLE001 - the first document is then slower, nothing worse
+                log.exception("warming up the printed documents failed")
+
+    thread = threading.Thread(target=run, name="pdf-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def summary_filename(case: Case) -> str:

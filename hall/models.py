@@ -174,6 +174,9 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     hall: Mapped[Hall] = relationship()
+    # The adviser this login belongs to (Adviser.user_id), if any: read only, set on the adviser.
+    adviser: Mapped[Adviser | None] = relationship(
+        primaryjoin="User.id == foreign(Adviser.user_id)", viewonly=True, uselist=False)
 
     def set_password(self, password: str) -> None:
         from flask import current_app

@@ -1,4 +1,5 @@
-"""Personal data as residents type it and as public screens may show it."""
+"""Personal data as residents type it and as public screens may show it, and the name a printed
+document gives a member of staff."""
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -81,3 +82,13 @@ def clean_contact_phone(raw: str | None) -> str:
     if re.fullmatch(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?", text):
         return text
     raise Invalid(_l("Please enter a mobile number or a landline number with its area code."))
+
+
+def printed_name(user) -> str:
+    """The name a printed document (and the case's timeline, which the summary prints) gives a
+    member of staff: their full name (傅国强), else the name of the adviser their login belongs to
+    (Adviser.user_id), else the login's display name, which may be short (老傅), else the
+    username. One rule for every document."""
+    adviser = user.adviser
+    return (user.full_name or "").strip() or (adviser.name.strip() if adviser else "") \
+        or user.display_name or user.username

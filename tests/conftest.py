@@ -113,6 +113,7 @@ def app(db_url):
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SQLITE_STRICT_WRITES": True,
         "WAIT_ESTIMATE_CACHE_SECONDS": 0,
+        "PDF_WARM_UP": False,
     })
     app.test_client_class = FreshGClient
     with app.app_context():
@@ -191,7 +192,7 @@ def start_gunicorn(db_url: str, workers: int = 2, threads: int = 4, extra_env: d
     were opened)."""
     port = port or free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": SECRET, "SQLITE_STRICT_WRITES": "1",
-           "WAIT_ESTIMATE_CACHE_SECONDS": "0",
+           "WAIT_ESTIMATE_CACHE_SECONDS": "0", "PDF_WARM_UP": "0",  # gunicorn.conf.py: no warm-up in tests
            **(extra_env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),

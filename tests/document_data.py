@@ -29,6 +29,12 @@ PARTIES = [
     {"role": "respondent", "name": RESPONDENT, "phone": "0571-88886666", "address": "拱墅区和睦街道 3 幢 301 室"},
     {"role": "other", "name": OTHER, "phone": "13900001111"},
 ]
+# The same parties with every detail art. 29 asks for: their agreement prints without a question.
+COMPLETE_PARTIES = [
+    {**PARTIES[0]},
+    {**PARTIES[1], "id_number": "330105198001011239"},
+    {**PARTIES[2], "id_number": "330105199002029996", "address": "拱墅区和睦街道 5 幢 102 室"},
+]
 TERMS = {
     "outcome": "success",
     "disputed_matters": "301 室卫生间漏水，致 201 室天花板受损，双方就维修与赔偿发生争议。",

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser.screens import DESK, SHOTS, log_in
-from document_data import APPLICANT, closed_case, new_case, pdf_text, staff
+from document_data import APPLICANT, COMPLETE_PARTIES, closed_case, new_case, pdf_text, staff
 from hall import clock
 from hall.extensions import db
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 def test_an_administrator_exports_a_period_and_downloads_the_zip(browser, live_server, demo, tmp_path):
     SHOTS.mkdir(exist_ok=True)
     users = staff(demo)
-    done = [closed_case(demo, users) for _ in range(3)]
+    done = [closed_case(demo, users, parties=COMPLETE_PARTIES)] + [closed_case(demo, users) for _ in range(2)]
     numbers = [case.number for case in done]
     ids = [case.id for case in done]
     new_case(demo, users)  # open: not archived
@@ -66,7 +66,16 @@ def test_an_administrator_exports_a_period_and_downloads_the_zip(browser, live_s
         page.goto(f"{live_server.url}/admin/cases/{ids[0]}/agreement.pdf")
         expect(page.locator("#print-agreement-now")).to_be_visible()
         expect(page.locator(".copies li")).to_have_count(4)
+        expect(page.locator("#agreement-missing")).to_have_count(0)
         page.screenshot(path=str(SHOTS / "admin-agreement-print.png"), full_page=True)
+        # One lacking identity numbers and an address: the list first, 返回补充 or 仍要打印.
+        page.goto(f"{live_server.url}/admin/cases/{ids[1]}/agreement.pdf")
+        expect(page.locator("#agreement-missing li")).to_have_count(2)
+        expect(page.locator("#print-agreement-anyway")).to_be_visible()
+        expect(page.locator("#print-agreement-now")).to_have_count(0)
+        page.screenshot(path=str(SHOTS / "admin-agreement-missing.png"), full_page=True)
+        page.locator("#back-to-case").click()
+        expect(page.locator("#case-agreement-missing li")).to_have_count(2)
     finally:
         context.close()
 

@@ -128,8 +128,11 @@ def test_a_report_at_the_kiosk_walks_the_whole_loop_to_a_printed_summary(browser
         expect(desk.locator("#outcome-view .agreement")).to_contain_text("赔偿申请人维修费 2000 元")
         expect(desk.locator("#print-agreement")).to_be_visible()
         desk.goto(desk.locator("#print-agreement").get_attribute("href"))
-        expect(desk.locator("#print-agreement-now")).to_be_visible()
-        printed = desk.request.post(desk.url, form={"csrf_token": desk.locator(".agreement-print input[name=csrf_token]").input_value()})
+        # nobody typed the parties' identity numbers or addresses: the page says so before printing
+        expect(desk.locator("#agreement-missing")).to_contain_text("身份证号码和住址")
+        expect(desk.locator("#print-agreement-anyway")).to_be_visible()
+        printed = desk.request.post(desk.url, form={"csrf_token": desk.locator(".agreement-print input[name=csrf_token]").input_value(),
+                                                    "confirm": "1"})  # 仍要打印
         assert printed.ok and printed.headers["content-type"] == "application/pdf"
         agreement = pdf_text(printed.body())
         for words in ("人民调解协议书", number, "王女士", "李海", "13812345678", "重做卫生间防水", "3 日内一次付清"):

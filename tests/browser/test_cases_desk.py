@@ -201,6 +201,16 @@ def test_a_visit_becomes_a_case_and_walks_the_loop(browser, live_server, demo):
         expect(page.locator(".audit-table tbody tr").first).to_have_attribute("data-action", "case.rated")
         fits(page)
         shot(page, "cases-audit")
+        # the visit ratings, one more link in a menu that keeps one line at 1366 px, in both languages
+        page.locator(".admin-nav a[href='/admin/ratings']").click()
+        expect(page.locator("#rating-counts")).to_be_visible()
+        for lang in ("en", "zh"):
+            page.goto(f"{base}/admin/ratings?lang={lang}")
+            bar, link = page.evaluate("[document.querySelector('.admin-bar').getBoundingClientRect().height, "
+                                      "document.querySelector('.admin-nav a').getBoundingClientRect().height]")
+            assert bar < 2 * link, f"the staff bar keeps one line ({lang})"
+            fits(page)
+        shot(page, "ratings")
         page.goto(f"{base}/admin/cases")
         expect(page.locator("#handler-filter")).to_be_visible()
         shot(page, "cases-desk-admin")

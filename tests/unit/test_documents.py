@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from document_data import (
-    APPLICANT, OTHER, PARTIES, RARE, RESPONDENT, closed_case, new_case, pdf_fonts, pdf_pages, pdf_text,
+    APPLICANT, COMPLETE_PARTIES, OTHER, PARTIES, RARE, RESPONDENT, TERMS, closed_case, new_case, pdf_fonts, pdf_pages, pdf_text,
     page_texts, pending_chinese, staff, walk,
 )
-from hall import archive, cases, documents
+from hall import archive, cases, documents, people
 from hall.errors import Forbidden, WrongState
 from hall.extensions import db
 from hall.models import AuditEntry, CaseStep as S
@@ -62,6 +62,28 @@ def test_the_summary_names_the_parties_every_step_and_the_outcome_with_numbers_m
     assert "拱墅区和睦街道****" in text and "3幢201室" not in text, "the address without the door"
 
 
+def test_documents_name_staff_by_their_full_name(demo, users):
+    users["mediator"].full_name = "傅国强"  # the login's display name is 老傅
+    db.session.commit()
+    case = closed_case(demo, users)
+    case, = documents.load_for_print([case.id])
+    text = flat(pdf_text(documents.summary_pdf(case)))
+    assert "承办人傅国强" in text and "老傅" not in text, "the handler, and who did each step"
+
+
+def test_the_printed_name_is_the_full_name_else_the_advisers_else_the_display_name(demo, users):
+    mediator, other = users["mediator"], users["mediator2"]  # 老傅 is 傅国强's login; 老潘 has no adviser
+    assert (mediator.display_name, mediator.full_name, other.full_name) == ("老傅", "", "")
+    assert people.printed_name(mediator) == "傅国强", "the name of the adviser linked to the login"
+    assert people.printed_name(other) == "老潘", "no full name, no adviser: the display name"
+    mediator.full_name, other.full_name = "傅国栋", "  "
+    assert people.printed_name(mediator) == "傅国栋", "the full name first"
+    other.display_name = ""
+    assert people.printed_name(other) == "mediator2", "at the least the username"
+    assert documents.person(None) == "群众", "the resident"
+    db.session.rollback()
+
+
 def test_the_summary_revealed_shows_the_full_numbers(demo, users):
     case = closed_case(demo, users)
     text = flat(pdf_text(documents.summary_pdf(case, revealed=True)))
@@ -102,7 +124,7 @@ def test_markup_typed_by_staff_prints_as_text(demo, users):
         "agreement_terms": "<style>body{display:none}</style>赔偿 100 元", "performance": "当场付清"})
     summary = pdf_text(documents.summary_pdf(case))
     assert '<script>alert("x")</script>' in summary and "<b>粗</b>" in summary and "<i>赵</i>" in summary
-    agreement = pdf_text(documents.print_agreement(users["admin"], case))
+    agreement = pdf_text(documents.print_agreement(users["admin"], case, confirmed=True))
     assert "<img src=x onerror=alert(1)>" in agreement
     assert "<style>body{display:none}</style>赔偿 100 元" in agreement
 
@@ -159,10 +181,47 @@ def test_the_glyph_cache_on_disk_serves_a_new_process(demo, users, tmp_path, app
     assert documents.document_fonts(text).glyphs[documents.RARE_FAMILY] == 2
 
 
+def test_a_warmed_up_worker_draws_only_the_cases_own_characters(demo, users, tmp_path, app, monkeypatch):
+    assert documents.start_warm_up(app) is None, "off in the tests"
+    app.config.update(PDF_GLYPH_CACHE=str(tmp_path / "glyphs.sqlite3"), PDF_WARM_UP=True)
+    monkeypatch.setattr(documents, "_sources", {})  # a fresh worker: nothing drawn, nothing cached
+    common = "楼上卫生间漏水天花板发霉脱落"  # instead of the 3 755 common hanzi (8 s to draw)
+    assert set(common) <= set(documents.common_characters())
+    monkeypatch.setattr(documents, "common_characters", lambda: common)
+    case = closed_case(demo, users)
+    case, = documents.load_for_print([case.id])
+    documents.start_warm_up(app).join()
+    assert all(src is None or src._cmap is not None for src in documents._sources.values())
+    drawn: set[str] = set()
+    draw = documents.SourceFont._draw
+    monkeypatch.setattr(documents.SourceFont, "_draw", lambda self, cp: drawn.add(chr(cp)) or draw(self, cp))
+    assert APPLICANT in pdf_text(documents.summary_pdf(case))
+    data = [case.hall.name, case.title, case.facts, case.disputed_matters, case.responsibilities,
+            case.agreement_terms, case.performance, case.rating_comment, *(e.text for e in case.events),
+            *(f.note for f in case.follow_ups), *(p.name + p.address for p in case.parties),
+            *(documents.person(e.user) for e in case.events)]
+    assert drawn and drawn <= set("".join(data)), "the documents' own words were drawn by the warm-up"
+    assert drawn.isdisjoint(common) and set(APPLICANT) <= drawn, "so were the common characters, not rare ones"
+
+
+def test_gunicorn_warms_up_each_worker_once_it_has_loaded_the_app(app, monkeypatch):
+    import runpy
+    from types import SimpleNamespace
+    from document_data import ROOT
+    started = []
+    monkeypatch.setattr(documents, "start_warm_up", started.append)
+    hook = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["post_worker_init"]
+    hook(SimpleNamespace(wsgi=app))
+    assert started == [app]
+
+
 # ---- the agreement -------------------------------------------------------------------------
 
 def test_the_agreement_has_one_copy_per_party_plus_one_kept_each_on_its_own_page(demo, users):
-    case = closed_case(demo, users)
+    case = closed_case(demo, users, parties=COMPLETE_PARTIES)
+    users["mediator"].full_name = "傅国强"  # the login's display name is 老傅
+    demo.committee_name = "和睦街道人民调解委员会"
+    db.session.commit()
     pdf = documents.print_agreement(users["admin"], case)
     marks = [f"此份由申请人{APPLICANT}收执", f"此份由被申请人{RESPONDENT}收执", f"此份由其他当事人{OTHER}收执",
              "此份由人民调解委员会存档"]
@@ -172,19 +231,19 @@ def test_the_agreement_has_one_copy_per_party_plus_one_kept_each_on_its_own_page
     assert starts == sorted(starts) and len(set(starts)) == 4, "each copy starts on a page of its own"
     text = flat(pdf_text(pdf))
     for words in ("人民调解协议书", "本协议一式四份", "当事人各执一份", "签名", "捺印", "人民调解员（签名）",
-                  "人民调解委员会（印章）", "纠纷的主要事实和争议事项", "各方当事人的责任", "履行方式和期限",
+                  "和睦街道人民调解委员会", "（印章）", "纠纷的主要事实和争议事项", "各方当事人的责任", "履行方式和期限",
                   "具有法律约束力", "申请司法确认"):
         assert words in text, words
     assert text.count("捺印") == 4 * 3, "a fingerprint box for each party on each copy"
     # Full details, as handed to the parties.
     assert "11010519491231002X" in text and "13812345678" in text and "拱墅区和睦街道3幢201室" in text
     assert "李堃喆于2026年12月15日前修复卫生间防水层" in text and "2026年12月31日前以银行转账方式一次付清" in text
-    assert "老傅" in text, "the mediator's name under the signature line"
+    assert "傅国强" in text and "老傅" not in text, "the mediator's full name under the signature line"
     assert documents.local_date(case, case.agreed_at).replace(" ", "") in text
 
 
 def test_printing_the_agreement_is_audited_and_needs_the_right_to_see_personal_data(demo, users):
-    case = closed_case(demo, users)
+    case = closed_case(demo, users, parties=COMPLETE_PARTIES)
     documents.print_agreement(users["mediator"], case)  # the handler
     logged = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "case.print_agreement")).all()
     assert [(e.user_id, e.case_id) for e in logged] == [(users["mediator"].id, case.id)]
@@ -194,6 +253,49 @@ def test_printing_the_agreement_is_audited_and_needs_the_right_to_see_personal_d
     db.session.rollback()
     assert db.session.scalar(select(db.func.count(AuditEntry.id)).where(
         AuditEntry.action == "case.print_agreement")) == 1
+
+
+def test_what_an_agreement_lacks_of_article_29(app, demo, users):
+    from flask_babel import force_locale
+    case = walk(new_case(demo, users), users, S.acting)
+    cases.record_outcome(users["mediator"], case, TERMS)
+    case.responsibilities, case.performance = "", " "
+    with force_locale("en"):
+        assert cases.agreement_missing(case) == [
+            f"Respondent {RESPONDENT}: identity card number",
+            f"Other party {OTHER}: identity card number and home address",
+            "Each party's responsibility", "How and by when it is carried out"]
+    with force_locale("zh_Hans_CN"):
+        assert cases.agreement_missing(case)[1] == f"其他当事人 {OTHER}：身份证号码和住址"
+    complete = closed_case(demo, users, parties=COMPLETE_PARTIES)
+    assert cases.agreement_missing(complete) == []
+    complete.parties[0].phone, complete.parties[0].name = "", ""
+    with force_locale("en"):
+        assert cases.agreement_missing(complete) == ["Applicant: full name and contact phone"]
+    db.session.rollback()
+
+
+def test_an_incomplete_agreement_prints_only_once_confirmed_and_the_log_says_so(demo, users):
+    case = closed_case(demo, users)  # the respondent's and the other party's identity numbers are missing
+    with pytest.raises(documents.AgreementIncomplete) as refused:
+        documents.print_agreement(users["mediator"], case)
+    assert len(refused.value.missing) == 2
+    assert not db.session.scalars(select(AuditEntry).where(AuditEntry.action == "case.print_agreement")).all()
+    text = flat(pdf_text(documents.print_agreement(users["mediator"], case, confirmed=True)))
+    assert "11010519491231002X" in text
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "case.print_agreement"))
+    assert "未填写" in entry.detail and "身份证号码" in entry.detail and RESPONDENT in entry.detail
+
+
+def test_the_seal_line_names_the_halls_committee(demo, users):
+    case = closed_case(demo, users, parties=COMPLETE_PARTIES)
+    assert documents.committee_name(demo) == f"{demo.name}人民调解委员会", "none set: named after the hall"
+    text = flat(pdf_text(documents.agreement_pdf(case)))
+    assert text.count(f"{demo.name}人民调解委员会") == 4 and text.count("（印章）") == 4, "on each copy"
+    demo.committee_name = "和睦街道人民调解委员会"
+    db.session.commit()
+    text = flat(pdf_text(documents.agreement_pdf(case)))
+    assert text.count("和睦街道人民调解委员会") == 4 and f"{demo.name}人民调解委员会" not in text
 
 
 def test_only_a_successful_mediation_has_an_agreement(demo, users):
@@ -221,6 +323,7 @@ def test_case_pdf_writes_the_summary_or_the_agreement(app, demo, users, tmp_path
     result = runner.invoke(args=["case", "pdf", case.number, "--agreement", "-o", str(tmp_path / "a.pdf")])
     assert result.exit_code == 0, result.output
     assert "11010519491231002X" in pdf_text((tmp_path / "a.pdf").read_bytes())
+    assert "以下内容尚未填写" in result.output and f"被申请人 {RESPONDENT}：身份证号码" in result.output, "said on stderr"
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "case.print_agreement"))
     assert entry.user_id is None and "command line" in entry.detail
     result = runner.invoke(args=["case", "pdf", "DEMO-1999-0001", "-o", str(tmp_path / "x.pdf")])

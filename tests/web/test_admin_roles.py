@@ -111,6 +111,8 @@ ALLOWED: dict[str, set[str] | str] = {
     "admin.user_reset": {ADMIN},
     "admin.account": STAFF,
     "admin.set_password": PUBLIC,  # the one-time link: the token is the key
+    # visit ratings (reception sees them on its console)
+    "admin.ratings_page": {ADMIN},
 }
 
 

@@ -92,6 +92,23 @@ def test_find_a_case_by_number_phone_or_name_open_or_closed(demo, users, login):
     assert set(numbers("漏水")[0]) == {leak.number, theirs.number}, "an administrator finds every case"
 
 
+def test_the_desk_says_no_match_only_after_a_search_that_found_nothing(demo, users, login):
+    new_case(demo, handler="mediator", title="楼上漏水")
+    client = login("mediator")
+    for lang in ("en", "zh"):
+        client.get(f"/admin/cases?lang={lang}")
+        page = text(client.get("/admin/cases"))
+        assert 'id="find-case-q"' in page and 'value=""' in page
+        assert "No case matches" not in page and "相符的事项" not in page, "nothing was searched yet"
+        assert 'class="panel find-results"' not in page and "clear-find" not in page
+    client.get("/admin/cases?lang=en")
+    for headers in (HX, {}):
+        page = text(client.get("/admin/cases/find", query_string={"q": "没有这个人"}, headers=headers))
+        assert "No case matches “没有这个人”." in page
+    page = text(client.get("/admin/cases/find", query_string={"q": "  "}, headers={}))
+    assert "No case matches" not in page, "an empty search is no search"
+
+
 def test_finding_needs_a_login(client, demo):
     response = client.get("/admin/cases/find?q=1234", headers=HX)
     assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/admin/login")
@@ -404,7 +421,7 @@ def test_an_admin_reassigns(demo, users, login):
     case = new_case(demo, handler="mediator")
     response = post(login("admin"), case, "assign", {"handler": str(users["mediator2"].id), "note": "回避"})
     assert response.status_code == 200 and fresh(case).handler_id == users["mediator2"].id
-    assert "Reassigned from 老傅 to 老潘" in text(response)
+    assert "Reassigned from 傅国强 to 老潘" in text(response)
     assert post(login("mediator"), case, "reply", {"text": "x"}).status_code == 403
 
 

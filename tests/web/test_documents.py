@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import login
-from document_data import APPLICANT, closed_case, new_case, pdf_pages, pdf_text, pending_chinese, staff, walk
+from document_data import APPLICANT, COMPLETE_PARTIES, OTHER, RESPONDENT, closed_case, new_case, pdf_pages, pdf_text, pending_chinese, staff, walk
 from hall import archive, cases
 from hall.extensions import db
 from hall.models import AuditEntry, CaseStep as S
@@ -71,23 +71,53 @@ def test_reception_prints_only_the_cases_it_may_see(client, demo, users):
 
 # ---- the agreement -------------------------------------------------------------------------
 
-def test_the_agreement_is_printed_by_a_post_and_logged(client, demo, users):
-    case = closed_case(demo, users)
+def test_a_complete_agreement_is_printed_at_once_by_a_post_and_logged(client, demo, users):
+    case = closed_case(demo, users, parties=COMPLETE_PARTIES)
+    users["mediator"].full_name = "傅国强"  # the login's display name is 老傅
+    demo.committee_name = "和睦街道人民调解委员会"
+    db.session.commit()
     url = f"/admin/cases/{case.id}/agreement.pdf"
     as_(client, "admin")
     page = client.get(url)
     assert page.status_code == 200 and 'id="print-agreement-now"' in page.get_data(as_text=True)
+    assert 'id="agreement-missing"' not in page.get_data(as_text=True)
+    assert "agreement-missing" not in client.get(f"/admin/cases/{case.id}").get_data(as_text=True)
     assert not audits("case.print_agreement"), "looking at the button prints nothing"
     response = client.post(url)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert pdf_pages(response.data) >= 4
     text = pdf_text(response.data)
-    assert "11010519491231002X" in text and "人民调解委员会（印章）" in text
+    assert "11010519491231002X" in text and "和睦街道人民调解委员会" in text and "（印章）" in text
+    assert "傅国强" in text and "老傅" not in text, "the mediator's full name"
     logged = audits("case.print_agreement")
     assert [(e.user_id, e.case_id) for e in logged] == [(users["admin"].id, case.id)]
     assert logged[0].address == "127.0.0.1"
     assert as_(client, "mediator").post(url).status_code == 200, "the case's handler"
     assert len(audits("case.print_agreement")) == 2
+
+
+def test_an_incomplete_agreement_lists_what_is_missing_and_prints_once_confirmed(client, demo, users):
+    case = closed_case(demo, users)  # two parties without an identity number, one without an address
+    url = f"/admin/cases/{case.id}/agreement.pdf"
+    as_(client, "mediator")
+    on_case_page = client.get(f"/admin/cases/{case.id}").get_data(as_text=True)
+    assert 'id="case-agreement-missing"' in on_case_page and "身份证号码和住址" in on_case_page
+    for answer in (client.get(url), client.post(url)):  # the page, and a print without confirmation
+        assert answer.status_code == 200 and answer.mimetype == "text/html"
+        page = answer.get_data(as_text=True)
+        missing = page.split('id="agreement-missing"')[1].split("</div>")[0]
+        assert "以下内容尚未填写" in missing
+        assert f"被申请人 {RESPONDENT}：身份证号码" in missing and f"其他当事人 {OTHER}：身份证号码和住址" in missing
+        assert APPLICANT not in missing, "the applicant's details are complete"
+        assert 'id="print-agreement-anyway"' in page and "仍要打印" in page and 'name="confirm" value="1"' in page
+        assert f'href="/admin/cases/{case.id}" id="back-to-case"' in page and "返回补充" in page
+        assert 'id="print-agreement-now"' not in page
+    assert not audits("case.print_agreement"), "nothing printed without confirmation"
+    response = client.post(url, data={"confirm": "1"})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert APPLICANT in pdf_text(response.data)
+    logged = audits("case.print_agreement")
+    assert len(logged) == 1 and "打印时尚未填写" in logged[0].detail
 
 
 @pytest.mark.parametrize("who, password", [("reception", "hall-demo"), ("mediator2", "hall-demo-2")])
