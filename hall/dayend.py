@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app, g, has_app_context, has_request_context
-from sqlalchemy import and_, bindparam, insert, or_, update
+from sqlalchemy import and_, bindparam, insert, or_, text, update
 
 from . import clock
 from .extensions import db
@@ -72,6 +72,8 @@ _CLOSED_THROUGH = (
            or_(_halls.c.day_closed_through.is_(None), _halls.c.day_closed_through < bindparam("through")))
     .values(day_closed_through=bindparam("through"))
 )
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+LOCK_BASE = 0x46510000  # "FQ": advisory lock keys of day-ends, plus the hall's id
 _BUMP = (update(_halls).where(_halls.c.id == bindparam("hall"))
          .values(queue_version=_halls.c.queue_version + 1))
 
@@ -123,6 +125,10 @@ def end_day(hall: Hall, at: datetime | None = None, *, commit: bool = True) -> D
     today = local.date()
     closing = _closing_instant(hall, local)
     connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # Day-ends of one hall queue behind each other (SQLite's writers queue already). A lock
+        # of its own, not the hall's row: a counter's move locks its ticket, then the hall.
+        connection.execute(_PG_LOCK, {"key": LOCK_BASE + hall.id})
     result = DayEnd(hall.slug, today - timedelta(days=1), closing is not None)
     events = []
     for before in ENDED_FROM:
