@@ -55,6 +55,9 @@ class BoardState:
     # The day's latest calls and recalls, oldest first: the board speaks those newer than the
     # last one it has seen.
     announcements: list[Call] = field(default_factory=list)
+    # When no ticket is called or being served now: the day's last call at each window, so the
+    # board never says "no number called yet" once calls were made (issue 9).
+    last: list[Call] = field(default_factory=list)
 
 
 def speech_text(number: str, counter: Counter) -> str:
@@ -130,15 +133,28 @@ def recent_calls(hall: Hall, limit: int = 6) -> list[Call]:
     return _distinct(_event_calls(hall, limit * 3), limit)
 
 
-def board_state(hall: Hall, recent: int = 5, announce: int = 8) -> BoardState:
+def _last_per_counter(calls: list[Call], limit: int) -> list[Call]:
+    """The newest call at each window, newest first."""
+    seen: set[int] = set()
+    lines = []
+    for call in calls:
+        if call.counter_number not in seen and len(lines) < limit:
+            seen.add(call.counter_number)
+            lines.append(call)
+    return lines
+
+
+def board_state(hall: Hall, recent: int = 5, announce: int = 8, last: int = 4) -> BoardState:
     counts = queue.waiting_counts(hall)
     events = _event_calls(hall, max(recent * 3, announce))
+    current = current_calls(hall)
     return BoardState(
         hall=hall,
-        current=current_calls(hall),
+        current=current,
         recent=_distinct(events, recent),
         waiting=[WaitingLine(service, counts.get(service.id, 0)) for service in hall.services],
         announcements=list(reversed(events[:announce])),
+        last=[] if current else _last_per_counter(events, last),
     )
 
 
