@@ -14,17 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import clock, queue
+from .kiosk_flow import opening_hours
 from .extensions import db
 from .models import Counter, Hall, Service, Ticket, TicketEvent, TicketStatus
 
 W = TicketStatus
 CALL_ACTIONS = queue.CALL_ACTIONS
-FINAL = (W.done, W.no_show, W.cancelled)
+FINAL = (W.done, W.no_show, W.cancelled, W.expired)
 SPEECH_LOCALE = "zh_Hans_CN"
 
 
@@ -174,6 +176,10 @@ class TicketView:
     # The latest call or recall of this ticket: the phone vibrates once for each.
     call_event_id: int | None
     final: bool
+    # An expired ticket (its day ended, hall/dayend.py) offers a new visit: the kiosk's opening
+    # hours, and the hall's phone booking when it has a bookable service.
+    hours: str = ""
+    book_url: str | None = None
 
     @property
     def counter(self) -> Counter | None:
@@ -186,8 +192,13 @@ def ticket_view(ticket: Ticket, sample: int = 20) -> TicketView:
         select(TicketEvent.id).where(TicketEvent.ticket_id == ticket.id,
                                      TicketEvent.action.in_(CALL_ACTIONS))
         .order_by(TicketEvent.id.desc()).limit(1))
-    return TicketView(ticket=ticket, ahead=position.ahead, wait_minutes=position.wait_minutes,
+    view = TicketView(ticket=ticket, ahead=position.ahead, wait_minutes=position.wait_minutes,
                       call_event_id=call_event_id, final=ticket.status in FINAL)
+    if ticket.status == W.expired:
+        view.hours = opening_hours(ticket.hall)
+        if any(s.bookable and not s.paused and not s.retired for s in ticket.hall.services):
+            view.book_url = url_for("kiosk.book_start_p", hall=ticket.hall.slug)
+    return view
 
 
 def ticket_tag(stamp: queue.TicketStamp) -> tuple:
