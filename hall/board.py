@@ -119,13 +119,13 @@ def _event_calls(hall: Hall, limit: int) -> list[Call]:
     return calls
 
 
-def _distinct(calls: list[Call], limit: int) -> list[Call]:
-    """One line per ticket (a recall does not repeat a line), newest first."""
-    seen: set[str] = set()
+def _distinct(calls: list[Call], limit: int, key=lambda call: call.number) -> list[Call]:
+    """One line per ticket (a recall does not repeat a line), or per `key`, newest first."""
+    seen: set = set()
     lines = []
     for call in calls:
-        if call.number not in seen and len(lines) < limit:
-            seen.add(call.number)
+        if key(call) not in seen and len(lines) < limit:
+            seen.add(key(call))
             lines.append(call)
     return lines
 
@@ -133,17 +133,6 @@ def _distinct(calls: list[Call], limit: int) -> list[Call]:
 def recent_calls(hall: Hall, limit: int = 6) -> list[Call]:
     """The last few tickets called, newest first, each once."""
     return _distinct(_event_calls(hall, limit * 3), limit)
-
-
-def _last_per_counter(calls: list[Call], limit: int) -> list[Call]:
-    """The newest call at each window, newest first."""
-    seen: set[int] = set()
-    lines = []
-    for call in calls:
-        if call.counter_number not in seen and len(lines) < limit:
-            seen.add(call.counter_number)
-            lines.append(call)
-    return lines
 
 
 def board_state(hall: Hall, recent: int = 5, announce: int = 8, last: int = 4) -> BoardState:
@@ -156,7 +145,8 @@ def board_state(hall: Hall, recent: int = 5, announce: int = 8, last: int = 4) -
         recent=_distinct(events, recent),
         waiting=[WaitingLine(service, counts.get(service.id, 0)) for service in hall.services],
         announcements=list(reversed(events[:announce])),
-        last=[] if current else _last_per_counter(events, last),
+        # The newest call at each window.
+        last=[] if current else _distinct(events, last, key=lambda call: call.counter_number),
     )
 
 

@@ -7,11 +7,9 @@ time and as often as wanted (from cron at midnight, say): what is ended already 
 from __future__ import annotations
 
 import click
-from sqlalchemy import select
 
 from . import dayend
-from .extensions import db
-from .models import Hall
+from .cli import halls_named
 
 group = click.Group("queue", help="The walk-in queue.")
 
@@ -21,13 +19,7 @@ group = click.Group("queue", help="The walk-in queue.")
 def close_day(hall_slug: str | None):
     """End the hall's day: expire unfinished tickets of past days (and today's waiting ones
     after closing time), mark past bookings nobody checked in for as no-shows."""
-    query = select(Hall).order_by(Hall.id)
-    if hall_slug:
-        query = query.where(Hall.slug == hall_slug)
-    halls = list(db.session.scalars(query))
-    if hall_slug and not halls:
-        raise click.ClickException(f"no hall {hall_slug!r}")
-    for hall in halls:
+    for hall in halls_named(hall_slug):
         done = dayend.end_day(hall)
         numbers = ", ".join(f"{t.day.isoformat()} {t.number}" for t in done.tickets) or "none"
         closing = " (after closing time: today's waiting tickets too)" if done.closing_applied else ""
