@@ -34,6 +34,7 @@ from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import and_, bindparam, insert, or_, text, update
 
 from . import clock
+from .engine import WriteLockBusy
 from .extensions import db
 from .models import Appointment, AppointmentStatus, Hall, Ticket, TicketEvent, TicketStatus
 
@@ -73,6 +74,7 @@ _CLOSED_THROUGH = (
     .values(day_closed_through=bindparam("through"))
 )
 _PG_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_PG_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
 LOCK_BASE = 0x46510000  # "FQ": advisory lock keys of day-ends, plus the hall's id
 _BUMP = (update(_halls).where(_halls.c.id == bindparam("hall"))
          .values(queue_version=_halls.c.queue_version + 1))
@@ -116,10 +118,16 @@ def _closings_done() -> dict:
     return current_app.extensions.setdefault("fq_dayend_closings", {})
 
 
-def end_day(hall: Hall, at: datetime | None = None, *, commit: bool = True) -> DayEnd:
+class Busy(Exception):
+    """Another worker is ending this hall's day right now (end_day with wait=False)."""
+
+
+def end_day(hall: Hall, at: datetime | None = None, *, commit: bool = True, wait: bool = True) -> DayEnd:
     """End what is over of a hall's days as of `at` (now): every unfinished ticket of a past
     local day, today's waiting ones once closing time has passed, bookings of past days nobody
-    checked in for. Idempotent; safe when several workers run it at once."""
+    checked in for. Idempotent; safe when several workers run it at once. With wait=False it
+    raises Busy instead of queueing behind another worker doing it (PostgreSQL; on SQLite the
+    engine does the same for the write lock, hall/engine.py)."""
     now = at or clock.now()
     local = clock.local(hall, now)
     today = local.date()
@@ -128,7 +136,11 @@ def end_day(hall: Hall, at: datetime | None = None, *, commit: bool = True) -> D
     if connection.dialect.name == "postgresql":
         # Day-ends of one hall queue behind each other (SQLite's writers queue already). A lock
         # of its own, not the hall's row: a counter's move locks its ticket, then the hall.
-        connection.execute(_PG_LOCK, {"key": LOCK_BASE + hall.id})
+        if wait:
+            connection.execute(_PG_LOCK, {"key": LOCK_BASE + hall.id})
+        elif not connection.execute(_PG_TRY_LOCK, {"key": LOCK_BASE + hall.id}).scalar():
+            db.session.rollback()
+            raise Busy()
     result = DayEnd(hall.slug, today - timedelta(days=1), closing is not None)
     events = []
     for before in ENDED_FROM:
@@ -172,8 +184,9 @@ def due(hall, at: datetime | None = None) -> bool:
 def ensure(hall, at: datetime | None = None) -> bool:
     """On a hall-bound request: end the hall's day first if it is due, in a transaction of its
     own (a GET only reads; hall/engine.py then lets this one write), and say whether it ran, so
-    that the caller reads again what it loaded. Never more than once per hall and request; a
-    failure is logged and the request goes on (the next one tries again)."""
+    that the caller reads again what it loaded. Never more than once per hall and request, and
+    never waiting behind another writer: when one holds the lock, or a failure is logged, the
+    request goes on and the next one tries again."""
     if not has_request_context() or not due(hall, at):
         return False
     ran = g.setdefault("_dayend_ran", set())
@@ -185,7 +198,9 @@ def ensure(hall, at: datetime | None = None) -> bool:
     db.session.commit()  # the request's reads so far; nothing was written yet
     g._hall_write_now = True
     try:
-        end_day(db.session.get(Hall, hall_id), at)
+        end_day(db.session.get(Hall, hall_id), at, wait=False)
+    except (Busy, WriteLockBusy):
+        db.session.rollback()  # someone is writing (or ending the day): the next request does it
     except Exception:  # noqa: BLE001 - the page still answers; the next request tries again
         db.session.rollback()
         log.exception("ending the day of hall %s failed", hall_id)

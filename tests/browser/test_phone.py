@@ -136,6 +136,8 @@ def test_a_ticket_whose_day_ended_says_so_and_leads_to_a_new_visit(browser, live
     from types import SimpleNamespace
 
     ticket = queue.issue_ticket(demo, queue.service_by_code(demo, "A"), at=yesterday)
+    demo.day_closed_through = clock.local_day(demo, yesterday) - timedelta(days=1)  # ended before
+    db.session.commit()
     seen = SimpleNamespace(id=ticket.id, token=ticket.token)
     db.session.rollback()  # hold no SQLite write lock while the server answers
     context, page = open_phone(browser, live_server, seen)

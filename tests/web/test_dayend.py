@@ -22,6 +22,9 @@ YESTERDAY = TODAY - timedelta(days=1)
 
 @pytest.fixture
 def clock_at(monkeypatch, demo):
+    """Yesterday afternoon; the hall's days were ended through the day before."""
+    demo.day_closed_through = YESTERDAY - timedelta(days=1)
+    db.session.commit()
     return FrozenClock(monkeypatch, local(demo, YESTERDAY, 16, 0))
 
 
@@ -160,3 +163,37 @@ def test_close_day_by_hand_prints_what_it_ended(app, demo, two_d001):
 
     unknown = runner.invoke(args=["queue", "close-day", "nowhere"])
     assert unknown.exit_code != 0 and "no hall 'nowhere'" in unknown.output
+
+
+def test_a_poll_never_waits_behind_a_writer_to_end_the_day(app, client, demo, two_d001):
+    """While another writer holds the lock (SQLite's write lock, or on PostgreSQL another worker
+    ending this hall's day), a poll that finds the day due answers at once without ending it;
+    the next poll after the writer is done ends it."""
+    import threading
+
+    from hall import dayend
+    old, _new = two_d001
+    hall_id, old_id = demo.id, old.id
+    db.session.commit()
+    writer = db.engine.connect()
+    transaction = writer.begin()  # outside a request: SQLite's BEGIN IMMEDIATE, with the lock
+    if writer.dialect.name == "postgresql":
+        writer.execute(dayend._PG_LOCK, {"key": dayend.LOCK_BASE + hall_id})
+    answers = []
+
+    def poll():
+        answers.append(client.get("/b/demo", headers=HX).status_code)
+
+    try:
+        polling = threading.Thread(target=poll)
+        polling.start()
+        polling.join(30)
+        assert not polling.is_alive() and answers == [200]
+        # Read on the writer's own connection: this thread's session would wait for its lock.
+        assert writer.execute(select(Ticket.status).where(Ticket.id == old_id)).scalar() == S.waiting
+    finally:
+        transaction.rollback()
+        writer.close()
+    db.session.commit()
+    assert client.get("/b/demo", headers=HX).status_code == 200
+    assert fresh(old).status == S.expired
