@@ -121,7 +121,10 @@ SCHEMAS = {
                            "description": "The ticket's phone page (what its QR code encodes)."},
             "hall": _ref("HallRef"),
             "service": _ref("ServiceRef"),
-            "status": {"type": "string", "enum": ["waiting", "called", "serving", "done", "no_show", "cancelled"]},
+            "status": {"type": "string",
+                       "enum": ["waiting", "called", "serving", "done", "no_show", "cancelled", "expired"],
+                       "description": "expired: still waiting, called or being served when its local day "
+                                      "ended (当日未办结); take a new ticket."},
             "priority": {"type": "boolean"},
             "ahead": {"type": "integer", "minimum": 0,
                       "description": "People the counters will call first (0 unless waiting)."},

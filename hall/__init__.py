@@ -79,4 +79,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cli import register as register_cli
     register_cli(app)
     app.cli.add_command(__import__("hall.case_cli", fromlist=["group"]).group)  # case pdf, case archive
+    app.cli.add_command(__import__("hall.queue_cli", fromlist=["group"]).group)  # queue close-day
     return app

@@ -4,11 +4,9 @@ minutes; reception's page also does it when it sees one (hall/arrival.py)."""
 from __future__ import annotations
 
 import click
-from sqlalchemy import select
 
 from . import booking
-from .extensions import db
-from .models import Hall
+from .cli import halls_named
 
 group = click.Group("appointments", help="Appointments.")
 
@@ -17,12 +15,6 @@ group = click.Group("appointments", help="Appointments.")
 @click.argument("hall_slug", required=False)
 def sweep(hall_slug: str | None):
     """Mark as no-show every booking past its grace period that nobody checked in for."""
-    query = select(Hall).order_by(Hall.id)
-    if hall_slug:
-        query = query.where(Hall.slug == hall_slug)
-    halls = list(db.session.scalars(query))
-    if hall_slug and not halls:
-        raise click.ClickException(f"no hall {hall_slug!r}")
-    for hall in halls:
+    for hall in halls_named(hall_slug):
         count = booking.sweep_no_shows(hall)
         click.echo(f"{hall.slug}: {count} no-show(s)")

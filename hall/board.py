@@ -14,17 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import clock, queue
+from .kiosk_flow import opening_hours
 from .extensions import db
 from .models import Counter, Hall, Service, Ticket, TicketEvent, TicketStatus
 
 W = TicketStatus
 CALL_ACTIONS = queue.CALL_ACTIONS
-FINAL = (W.done, W.no_show, W.cancelled)
+FINAL = (W.done, W.no_show, W.cancelled, W.expired)
 SPEECH_LOCALE = "zh_Hans_CN"
 
 
@@ -55,6 +57,9 @@ class BoardState:
     # The day's latest calls and recalls, oldest first: the board speaks those newer than the
     # last one it has seen.
     announcements: list[Call] = field(default_factory=list)
+    # When no ticket is called or being served now: the day's last call at each window, so the
+    # board never says "no number called yet" once calls were made (issue 9).
+    last: list[Call] = field(default_factory=list)
 
 
 def speech_text(number: str, counter: Counter) -> str:
@@ -114,13 +119,13 @@ def _event_calls(hall: Hall, limit: int) -> list[Call]:
     return calls
 
 
-def _distinct(calls: list[Call], limit: int) -> list[Call]:
-    """One line per ticket (a recall does not repeat a line), newest first."""
-    seen: set[str] = set()
+def _distinct(calls: list[Call], limit: int, key=lambda call: call.number) -> list[Call]:
+    """One line per ticket (a recall does not repeat a line), or per `key`, newest first."""
+    seen: set = set()
     lines = []
     for call in calls:
-        if call.number not in seen and len(lines) < limit:
-            seen.add(call.number)
+        if key(call) not in seen and len(lines) < limit:
+            seen.add(key(call))
             lines.append(call)
     return lines
 
@@ -130,15 +135,18 @@ def recent_calls(hall: Hall, limit: int = 6) -> list[Call]:
     return _distinct(_event_calls(hall, limit * 3), limit)
 
 
-def board_state(hall: Hall, recent: int = 5, announce: int = 8) -> BoardState:
+def board_state(hall: Hall, recent: int = 5, announce: int = 8, last: int = 4) -> BoardState:
     counts = queue.waiting_counts(hall)
     events = _event_calls(hall, max(recent * 3, announce))
+    current = current_calls(hall)
     return BoardState(
         hall=hall,
-        current=current_calls(hall),
+        current=current,
         recent=_distinct(events, recent),
         waiting=[WaitingLine(service, counts.get(service.id, 0)) for service in hall.offered_services],
         announcements=list(reversed(events[:announce])),
+        # The newest call at each window.
+        last=[] if current else _distinct(events, last, key=lambda call: call.counter_number),
     )
 
 
@@ -158,6 +166,10 @@ class TicketView:
     # The latest call or recall of this ticket: the phone vibrates once for each.
     call_event_id: int | None
     final: bool
+    # An expired ticket (its day ended, hall/dayend.py) offers a new visit: the kiosk's opening
+    # hours, and the hall's phone booking when it has a bookable service.
+    hours: str = ""
+    book_url: str | None = None
 
     @property
     def counter(self) -> Counter | None:
@@ -170,8 +182,13 @@ def ticket_view(ticket: Ticket, sample: int = 20) -> TicketView:
         select(TicketEvent.id).where(TicketEvent.ticket_id == ticket.id,
                                      TicketEvent.action.in_(CALL_ACTIONS))
         .order_by(TicketEvent.id.desc()).limit(1))
-    return TicketView(ticket=ticket, ahead=position.ahead, wait_minutes=position.wait_minutes,
+    view = TicketView(ticket=ticket, ahead=position.ahead, wait_minutes=position.wait_minutes,
                       call_event_id=call_event_id, final=ticket.status in FINAL)
+    if ticket.status == W.expired:
+        view.hours = opening_hours(ticket.hall)
+        if any(s.bookable and not s.paused and not s.retired for s in ticket.hall.services):
+            view.book_url = url_for("kiosk.book_start_p", hall=ticket.hall.slug)
+    return view
 
 
 def ticket_tag(stamp: queue.TicketStamp) -> tuple:

@@ -25,6 +25,17 @@ def _hall(slug: str) -> Hall:
     return hall
 
 
+def halls_named(slug: str | None) -> list[Hall]:
+    """The hall a command names, or every hall (by id) when it names none."""
+    query = select(Hall).order_by(Hall.id)
+    if slug:
+        query = query.where(Hall.slug == slug)
+    halls = list(db.session.scalars(query))
+    if slug and not halls:
+        raise click.ClickException(f"no hall {slug!r}")
+    return halls
+
+
 def _run(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)

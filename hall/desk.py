@@ -11,7 +11,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from . import clock, queue
+from . import clock, dayend, queue
 from .errors import Invalid, NotFound, ServiceRetired
 from .extensions import db
 from .models import Counter, Hall, Service, Ticket, User
@@ -36,6 +36,7 @@ def counter_of(user: User, counter_id: int) -> Counter:
     counter = _own(Counter, user, counter_id)
     if not counter.active:
         raise NotFound()
+    dayend.ensure(counter.hall)  # the morning's first console request ends yesterday first
     return counter
 
 

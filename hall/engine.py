@@ -8,6 +8,9 @@ and keep the cheaper deferred BEGIN, so boards and phones polling never wait for
 A request writes in one transaction, its first: what it reads after that COMMIT (to render the
 answer) uses a deferred BEGIN too, so the next writer need not wait for the rendering. The tests
 run with SQLITE_STRICT_WRITES, which fails any write made in such a read-only transaction.
+One exception: the end of a hall's day (hall/dayend.py), which any request may find due, runs in
+a transaction of its own that takes the write lock (g._hall_write_now), even under a GET; when
+another writer holds the lock it does not wait (WriteLockBusy): the next request ends the day.
 
 Writers queue on a file lock (flock) beside the database before they BEGIN IMMEDIATE. SQLite's
 own busy handler waits by sleeping and polling (1, 2, 5 … 100 ms), so under contention a writer
@@ -27,6 +30,10 @@ LOCK = "write_lock_fd"
 HELD = "write_lock_held"
 DEFERRED = "deferred"
 WRITES = ("insert", "update", "delete", "replace")
+
+
+class WriteLockBusy(Exception):
+    """Another writer holds SQLite's write lock, and this transaction chose not to wait."""
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -60,13 +67,22 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         info = connection.connection.info
-        if has_request_context() and (request.method in SAFE_METHODS or g.get("_hall_committed")):
+        if (has_request_context() and not g.get("_hall_write_now")
+                and (request.method in SAFE_METHODS or g.get("_hall_committed"))):
             info[DEFERRED] = True
             connection.exec_driver_sql("BEGIN")
             return
         info[DEFERRED] = False
         if LOCK in info and not info.get(HELD):
-            fcntl.flock(info[LOCK], fcntl.LOCK_EX)  # releases the GIL while it waits
+            if has_request_context() and g.get("_hall_write_now"):
+                # The day's end on the way to a page: never wait behind a writer for it, the
+                # next request does it (hall/dayend.py).
+                try:
+                    fcntl.flock(info[LOCK], fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise WriteLockBusy() from None
+            else:
+                fcntl.flock(info[LOCK], fcntl.LOCK_EX)  # releases the GIL while it waits
             info[HELD] = True
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 

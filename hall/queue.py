@@ -18,14 +18,15 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from datetime import time as time_of_day
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, make_transient_to_detached
 
-from . import clock
+from . import clock, dayend
 from .errors import AlreadyRated, HallClosed, Invalid, NotFound, ServicePaused, ServiceRetired, WrongState
 from .extensions import db
 from .models import (
@@ -65,8 +66,12 @@ def new_token() -> str:
 # Look-ups every request makes, built once with bound parameters (SQLAlchemy reuses their
 # compiled form instead of building and hashing a new statement each time).
 _HALL_BY_SLUG = select(Hall).where(Hall.slug == bindparam("slug"))
-_HALL_STAMP = select(Hall.id, Hall.queue_version, Hall.timezone).where(Hall.slug == bindparam("slug"))
-_TICKET_STAMP = (select(Ticket.id, Ticket.hall_id, Hall.queue_version)
+# A stamp carries what tells whether the hall's day is due to end (hall/dayend.py), so that a
+# poll needs no query of its own for it.
+_HALL_STAMP = select(Hall.id, Hall.queue_version, Hall.timezone, Hall.closes_at,
+                     Hall.day_closed_through).where(Hall.slug == bindparam("slug"))
+_TICKET_STAMP = (select(Ticket.id, Ticket.hall_id, Hall.queue_version, Hall.timezone, Hall.closes_at,
+                        Hall.day_closed_through)
                  .join(Hall, Hall.id == Ticket.hall_id).where(Ticket.token == bindparam("token")))
 _TICKET_BY_TOKEN = select(Ticket).options(joinedload(Ticket.hall)).where(Ticket.token == bindparam("token"))
 _SERVICE_BY_CODE = select(Service).where(Service.hall_id == bindparam("hall"), Service.code == bindparam("code"))
@@ -83,6 +88,7 @@ def hall_by_slug(slug: str) -> Hall:
     hall = db.session.scalar(_HALL_BY_SLUG, {"slug": slug})
     if hall is None:
         raise NotFound()
+    dayend.ensure(hall)  # the first request of a new day (or after closing time) ends the old one
     halls[slug] = hall
     return hall
 
@@ -93,6 +99,8 @@ class HallStamp:
     id: int
     queue_version: int
     timezone: str
+    closes_at: time_of_day | None = None
+    day_closed_through: date | None = None
 
 
 def hall_stamp(slug: str) -> HallStamp:
@@ -100,7 +108,10 @@ def hall_stamp(slug: str) -> HallStamp:
     row = db.session.connection().execute(_HALL_STAMP, {"slug": slug}).first()
     if row is None:
         raise NotFound()
-    return HallStamp(*row)
+    stamp = HallStamp(*row)
+    if dayend.ensure(stamp):  # the day ended: the version moved on
+        stamp = HallStamp(*db.session.connection().execute(_HALL_STAMP, {"slug": slug}).first())
+    return stamp
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,9 @@ def ticket_stamp(token: str) -> TicketStamp:
     row = db.session.connection().execute(_TICKET_STAMP, {"token": token}).first() if token else None
     if row is None:
         raise NotFound()
-    return TicketStamp(*row)
+    if dayend.ensure(HallStamp(row[1], *row[2:])):  # the day ended: the version moved on
+        row = db.session.connection().execute(_TICKET_STAMP, {"token": token}).first()
+    return TicketStamp(*row[:3])
 
 
 def stamp_of(ticket: Ticket) -> TicketStamp:
@@ -126,6 +139,7 @@ def ticket_by_token(token: str) -> Ticket:
     ticket = db.session.scalar(_TICKET_BY_TOKEN, {"token": token}) if token else None
     if ticket is None:
         raise NotFound()
+    dayend.ensure(ticket.hall)  # when it ran, the ticket reloads what it changed on first use
     return ticket
 
 
@@ -145,6 +159,7 @@ def service_in_hall(slug: str, code: str) -> Service:
     service = db.session.scalar(_SERVICE_IN_HALL, {"slug": slug, "code": (code or "").upper()})
     if service is None:
         raise NotFound()
+    dayend.ensure(service.hall)
     if has_request_context():
         g.setdefault("_halls_by_slug", {})[slug] = service.hall
     return service
@@ -176,12 +191,14 @@ def _order(at: datetime | None = None):
 
 
 def _callable_by(counter: Counter):
-    """Waiting tickets this counter may call: its services' queues, less those transferred to
-    another named counter, plus those transferred to it by name."""
+    """Waiting tickets of the hall's local day this counter may call: its services' queues, less
+    those transferred to another named counter, plus those transferred to it by name. A ticket
+    of a past day is never called, even before the day's end has expired it (hall/dayend.py)."""
     service_ids = [s.id for s in counter.services]
     return and_(
         Ticket.hall_id == counter.hall_id,
         Ticket.status == W.waiting,
+        Ticket.day == clock.local_day(counter.hall),
         or_(
             and_(Ticket.service_id.in_(service_ids),
                  or_(Ticket.target_counter_id.is_(None), Ticket.target_counter_id == counter.id)),
@@ -205,14 +222,16 @@ def active_at_counter(counter: Counter) -> list[Ticket]:
 
 def _ahead_statement(priority: bool, targeted: bool):
     """Count the waiting tickets Call next takes before one: priority lane first, then arrival
-    (then id), in the same queue (its service, or the named counter it was transferred to)."""
+    (then id), in the same queue (its service, or the named counter it was transferred to) of
+    the same local day."""
     t = Ticket.__table__.c
     earlier = or_(t.queued_at < bindparam("queued_at"),
                   and_(t.queued_at == bindparam("queued_at"), t.id < bindparam("id")))
     before = and_(t.priority.is_(True), earlier) if priority else or_(t.priority.is_(True), earlier)
     same_queue = (t.target_counter_id if targeted else t.service_id) == bindparam("queue")
     return (select(func.count()).select_from(Ticket.__table__)
-            .where(t.hall_id == bindparam("hall"), t.status == W.waiting, same_queue, before))
+            .where(t.hall_id == bindparam("hall"), t.status == W.waiting, t.day == bindparam("day"),
+                   same_queue, before))
 
 
 # Built once (see _BUMP below): every ticket issued and every phone refresh counts.
@@ -224,7 +243,7 @@ def _ahead_due_statement():
     t = Ticket.__table__.c
     before = or_(t.due_at < bindparam("due_at"), and_(t.due_at == bindparam("due_at"), t.id < bindparam("id")))
     return (select(func.count()).select_from(Ticket.__table__)
-            .where(t.hall_id == bindparam("hall"), t.status == W.waiting,
+            .where(t.hall_id == bindparam("hall"), t.status == W.waiting, t.day == bindparam("day"),
                    t.target_counter_id == bindparam("queue"), t.due_at.is_not(None),
                    t.due_at <= bindparam("now"), before))
 
@@ -244,11 +263,11 @@ def _count_ahead(ticket: Ticket, execute=None) -> int:
     now = clock.now()
     if ticket.due_at is not None and ticket.target_counter_id and ticket.due_at <= now:
         return (execute or db.session.execute)(_AHEAD_DUE, {
-            "due_at": ticket.due_at, "id": ticket.id, "hall": ticket.hall_id,
+            "due_at": ticket.due_at, "id": ticket.id, "hall": ticket.hall_id, "day": ticket.day,
             "queue": ticket.target_counter_id, "now": now}).scalar() or 0
     targeted = bool(ticket.target_counter_id)
     return (execute or db.session.execute)(_AHEAD[bool(ticket.priority), targeted], {
-        "queued_at": ticket.queued_at, "id": ticket.id, "hall": ticket.hall_id,
+        "queued_at": ticket.queued_at, "id": ticket.id, "hall": ticket.hall_id, "day": ticket.day,
         "queue": ticket.target_counter_id if targeted else ticket.service_id}).scalar() or 0
 
 
@@ -317,11 +336,16 @@ def position(ticket: Ticket, sample: int = 20) -> Position:
     return Position(ahead, estimated_wait_minutes(ticket.service, ahead, sample))
 
 
+_WAITING_COUNTS = (select(Ticket.service_id, func.count())
+                   .where(Ticket.hall_id == bindparam("hall"), Ticket.status == W.waiting,
+                          Ticket.day == bindparam("day"))
+                   .group_by(Ticket.service_id))
+
+
 def waiting_counts(hall: Hall) -> dict[int, int]:
-    """Waiting tickets per service id: the board's and the kiosk's small print."""
-    rows = db.session.execute(
-        select(Ticket.service_id, func.count()).where(
-            Ticket.hall_id == hall.id, Ticket.status == W.waiting).group_by(Ticket.service_id))
+    """Waiting tickets of the hall's local day per service id: the board's and the kiosk's small
+    print, and the API's."""
+    rows = db.session.execute(_WAITING_COUNTS, {"hall": hall.id, "day": clock.local_day(hall)})
     return {service_id: n for service_id, n in rows}
 
 

@@ -1,11 +1,12 @@
 """Creating halls, services, counters and staff: shared by the CLI and the demo."""
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
+from . import clock
 from .errors import Invalid
 from .extensions import db
 from .models import Counter, Hall, Role, Service, User
@@ -21,8 +22,10 @@ def create_hall(slug: str, name: str, timezone: str = "Asia/Shanghai", *, opens_
         raise Invalid("a slug is lowercase letters, digits and dashes")
     if db.session.scalar(select(Hall).where(Hall.slug == slug)):
         raise Invalid(f"hall {slug!r} exists")
+    # A new hall has no past day to end (hall/dayend.py).
+    yesterday = clock.now().astimezone(ZoneInfo(timezone)).date() - timedelta(days=1)
     hall = Hall(slug=slug, name=name, timezone=timezone, opens_at=opens_at, closes_at=closes_at,
-                open_weekdays=open_weekdays, notice=notice)
+                open_weekdays=open_weekdays, notice=notice, day_closed_through=yesterday)
     db.session.add(hall)
     db.session.commit()
     return hall

@@ -113,6 +113,20 @@ def test_calls_appear_within_2s_and_are_spoken_one_after_another(browser, live_s
         assert len(chimes(page)) == before + 1 and chimes(page)[-1]["at"] <= third["at"]
         assert page.locator(".calls .call").first.locator(".call-number").inner_text() == "A001"
         assert "D001" not in [s["text"][2:6] for s in log(page, "speak")]
+
+        # Every call finished: the board keeps the last number of each window, as past, and
+        # says nothing again (issue 9: it said 暂时还没有叫号).
+        spoken = len(log(page, "speak"))
+        for ticket in queue.active_at_counter(counter(demo, 1)) + queue.active_at_counter(counter(demo, 3)):
+            queue.finish(ticket)
+        queue.no_show(old)
+        page.locator(".call.past").first.wait_for(timeout=4000)
+        assert page.locator(".call.past .call-number").all_inner_texts() == ["A001", "B001", "D001"]
+        assert page.locator(".now-calling").inner_text().count("暂时还没有叫号") == 0
+        assert page.locator(".last-caption").inner_text() == "刚才叫过的号"
+        page.screenshot(path=str(SHOTS / "board-after-calls.png"))
+        page.wait_for_timeout(2500)
+        assert len(log(page, "speak")) == spoken
     finally:
         context.close()
 

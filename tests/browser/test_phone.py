@@ -124,3 +124,37 @@ def test_cancel_refused_after_the_call_says_so_and_shows_the_call(browser, live_
         assert ticket.status == TicketStatus.called
     finally:
         context.close()
+
+
+def test_a_ticket_whose_day_ended_says_so_and_leads_to_a_new_visit(browser, live_server, demo):
+    """A ticket taken yesterday and never dealt with: the server's first request ends its day;
+    the page says it is no longer valid, where to take a new number, and offers the booking."""
+    from datetime import timedelta
+
+    from hall import clock
+    yesterday = clock.now() - timedelta(days=1)
+    from types import SimpleNamespace
+
+    ticket = queue.issue_ticket(demo, queue.service_by_code(demo, "A"), at=yesterday)
+    demo.day_closed_through = clock.local_day(demo, yesterday) - timedelta(days=1)  # ended before
+    db.session.commit()
+    seen = SimpleNamespace(id=ticket.id, token=ticket.token)
+    db.session.rollback()  # hold no SQLite write lock while the server answers
+    context, page = open_phone(browser, live_server, seen)
+    try:
+        expect(page.locator(".status-word")).to_have_text("已失效")
+        expect(page.locator(".state")).to_contain_text("这张号票当日未办理，已失效。")
+        expect(page.locator(".state")).to_contain_text("请到大厅取号机重新取号")
+        book = page.get_by_role("link", name="改为预约办理")
+        box = book.bounding_box()
+        assert box["height"] >= 60 and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        shot(page, "phone-expired.png")
+        book.click()
+        page.wait_for_url("**/p/demo/book**")
+    finally:
+        context.close()
+    db.session.expire_all()
+    from hall.models import Ticket
+    assert db.session.get(Ticket, seen.id).status == TicketStatus.expired
+    db.session.rollback()

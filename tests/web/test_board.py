@@ -67,8 +67,36 @@ def test_one_current_call_per_counter_and_a_finished_one_leaves(client, demo):
     queue.finish(first)
     queue.finish(queue.active_at_counter(one)[0])
     html = client.get("/b/demo").text
-    assert current(html) == [] and "暂时还没有叫号" in html
+    assert current(html) == []
     assert re.findall(r'<span class="r-number">(\w+)</span>', html) == ["A002", "A001"]
+
+
+def last_called(html):
+    """[(number, counter text)] of the day's last calls the big panel keeps once they are done."""
+    return [(number, re.sub(r"\s+", " ", strip_tags(where)).strip()) for number, where in re.findall(
+        r'<li class="call past" data-last-event="\d+">\s*<span class="call-number">(\w+)</span>.*?'
+        r'<span class="call-where">(.*?)</span>\s*</li>', html, re.S)]
+
+
+def test_once_the_calls_are_finished_the_board_still_shows_the_days_last_calls(client, demo):
+    """Issue 9: the board said 暂时还没有叫号 (no number called yet) after calls were made and
+    finished. The big panel keeps the last number called at each window, marked as past."""
+    a = queue.issue_ticket(demo, svc(demo, "A"))
+    b = queue.issue_ticket(demo, svc(demo, "B"))
+    queue.call_next(counter(demo, 1))
+    queue.call_next(counter(demo, 3))
+    queue.finish(a)
+    queue.no_show(b)
+    html = client.get("/b/demo").text
+    assert "暂时还没有叫号" not in html and "今天还没有叫号" not in html
+    assert current(html) == [] and "刚才叫过的号" in html
+    assert last_called(html) == [("B001", "3 号窗口 老傅调解室"), ("A001", "1 号窗口")]
+    # Nothing is announced again, and a new call takes the panel back.
+    assert [i for i, _ in announcements(html)] == [i for i, _ in announcements(client.get("/b/demo").text)]
+    queue.issue_ticket(demo, svc(demo, "A"))
+    queue.call_next(counter(demo, 1))
+    html = client.get("/b/demo").text
+    assert [n for n, _ in current(html)] == ["A002"] and last_called(html) == []
 
 
 def test_a_recall_comes_to_the_top_and_is_announced_again(client, demo):
