@@ -73,7 +73,7 @@ def console_open(counter_id: int):
 @roles_required(*STAFF)
 def console_close(counter_id: int):
     counter = queue.close_counter(desk.counter_of(current_user, counter_id))
-    flash(_("Counter %(number)s is closed.", number=counter.number), "ok")
+    flash(_("Window %(number)s is closed.", number=counter.number), "ok")
     return redirect(url_for("admin.console_choose"), 303)
 
 

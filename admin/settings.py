@@ -177,7 +177,7 @@ def _counter(counter_id: int) -> Counter:
 def service_add():
     values = _service_values()
     return _apply(lambda: places.add_service(current_user.hall, values, current_user), "service-new", values,
-                  lambda s: _("%(service)s was added: the kiosk shows its tile. Tick it under a counter that "
+                  lambda s: _("%(service)s was added: the kiosk shows its tile. Tick it under a window that "
                               "serves it.", service=service_name(s)))
 
 
@@ -234,7 +234,7 @@ def service_retire(service_id: int):
 def service_restore(service_id: int):
     service = _service(service_id)
     return _apply(lambda: places.restore_service(service, current_user), "", None,
-                  lambda s: _("%(service)s is offered again. Tick it under a counter that serves it.",
+                  lambda s: _("%(service)s is offered again. Tick it under a window that serves it.",
                               service=service_name(s)))
 
 
@@ -252,7 +252,7 @@ def service_delete(service_id: int):
 def counter_add():
     values = _counter_values()
     return _apply(lambda: places.add_counter(current_user.hall, values, current_user), "counter-new", values,
-                  lambda c: _("Counter %(number)s was added.", number=c.number))
+                  lambda c: _("Window %(number)s was added.", number=c.number))
 
 
 @bp.post("/counters/<int:counter_id>")
@@ -260,7 +260,7 @@ def counter_add():
 def counter_edit(counter_id: int):
     counter, values = _counter(counter_id), _counter_values()
     return _apply(lambda: places.edit_counter(counter, values, current_user), f"counter-{counter.id}", values,
-                  lambda c: _("Counter %(number)s was saved.", number=c.number))
+                  lambda c: _("Window %(number)s was saved.", number=c.number))
 
 
 @bp.post("/counters/<int:counter_id>/retire")
@@ -268,7 +268,7 @@ def counter_edit(counter_id: int):
 def counter_retire(counter_id: int):
     counter = _counter(counter_id)
     return _apply(lambda: places.retire_counter(counter, current_user), "", None,
-                  lambda c: _("Counter %(number)s is retired: the consoles no longer offer it.", number=c.number))
+                  lambda c: _("Window %(number)s is retired: the consoles no longer offer it.", number=c.number))
 
 
 @bp.post("/counters/<int:counter_id>/enable")
@@ -276,7 +276,7 @@ def counter_retire(counter_id: int):
 def counter_enable(counter_id: int):
     counter = _counter(counter_id)
     return _apply(lambda: places.enable_counter(counter, current_user), "", None,
-                  lambda c: _("Counter %(number)s is in use again.", number=c.number))
+                  lambda c: _("Window %(number)s is in use again.", number=c.number))
 
 
 @bp.post("/counters/<int:counter_id>/delete")
@@ -285,4 +285,4 @@ def counter_delete(counter_id: int):
     counter = _counter(counter_id)
     number = counter.number
     return _apply(lambda: places.delete_counter(counter, current_user), "", None,
-                  _("Counter %(number)s was deleted.", number=number))
+                  _("Window %(number)s was deleted.", number=number))

@@ -177,7 +177,7 @@ def check_in_by_code(slug: str, last4: str, code: str, at: datetime | None = Non
 def room_label(counter: Counter | None) -> str:
     if counter is None:
         return ""
-    label = _l("Counter %(number)s", number=counter.number)
+    label = _l("Window %(number)s", number=counter.number)
     return str(_l("%(counter)s (%(room)s)", counter=label, room=counter.name)) if counter.name else str(label)
 
 

@@ -916,9 +916,9 @@ AUDIT_LABELS = {
     "service.move": _l("Moved a service"), "service.pause": _l("Paused a service"),
     "service.resume": _l("Resumed a service"), "service.retire": _l("Retired a service"),
     "service.restore": _l("Brought a service back"), "service.delete": _l("Deleted a service"),
-    "counter.add": _l("Added a counter"), "counter.edit": _l("Edited a counter"),
-    "counter.services": _l("Changed what a counter serves"), "counter.retire": _l("Retired a counter"),
-    "counter.enable": _l("Brought a counter back"), "counter.delete": _l("Deleted a counter"),
+    "counter.add": _l("Added a window"), "counter.edit": _l("Edited a window"),
+    "counter.services": _l("Changed what a window serves"), "counter.retire": _l("Retired a window"),
+    "counter.enable": _l("Brought a window back"), "counter.delete": _l("Deleted a window"),
 }
 # … and of staff logins (hall/accounts.py).
 AUDIT_LABELS.update({

@@ -78,7 +78,7 @@ def counter_label(counter: Counter) -> str:
 
 def counter_words(counter: Counter) -> str:
     """How a message names a counter, in the reader's language: "3 号窗口 · 老傅调解室"."""
-    return str(_l("Counter %(number)s", number=counter.number)) + (f" · {counter.name}" if counter.name else "")
+    return str(_l("Window %(number)s", number=counter.number)) + (f" · {counter.name}" if counter.name else "")
 
 
 # ---- services ----------------------------------------------------------------------------------
@@ -198,7 +198,7 @@ def _without_service(service: Service) -> None:
     lonely = _left_without(service)
     if lonely:
         raise Invalid(_l("%(counters)s serves only this service: tick another service for it first, or retire "
-                         "that counter.", counters=", ".join(counter_words(c) for c in lonely)))
+                         "that window.", counters=", ".join(counter_words(c) for c in lonely)))
 
 
 def retire_service(service: Service, user: User | None = None) -> Service:
@@ -289,7 +289,7 @@ def _chosen_services(hall: Hall, raw_ids, errors: dict) -> list[Service]:
         if service not in chosen:
             chosen.append(service)
     if not chosen and "services" not in errors:
-        errors["services"] = _l("Please tick at least one service this counter serves.")
+        errors["services"] = _l("Please tick at least one service this window serves.")
     return sorted(chosen, key=lambda s: (s.position, s.id))
 
 
@@ -315,14 +315,14 @@ def add_counter(hall: Hall, values: Mapping, user: User | None = None) -> Counte
     else:
         taken = db.session.scalar(select(Counter).where(Counter.hall_id == hall.id, Counter.number == number))
         if taken is not None:
-            errors["number"] = (_l("Counter %(number)s already exists (retired): re-enable it instead.", number=number)
-                                if not taken.active else _l("Counter %(number)s already exists.", number=number))
+            errors["number"] = (_l("Window %(number)s already exists (retired): re-enable it instead.", number=number)
+                                if not taken.active else _l("Window %(number)s already exists.", number=number))
     name = _counter_name(values, errors)
     services = _chosen_services(hall, values.get("services"), errors)
     if errors:
         raise FieldsInvalid(errors)
     counter = Counter(hall_id=hall.id, number=number, name=name, active=True, services=services)
-    _insert(counter, "number", _l("Counter %(number)s already exists.", number=number))
+    _insert(counter, "number", _l("Window %(number)s already exists.", number=number))
     _log(hall.id, user, "counter.add", f"{counter_label(counter)}: {_codes(services)}")
     db.session.commit()
     return counter
@@ -372,7 +372,7 @@ def _still_needed(counter: Counter) -> None:
         Ticket.status.in_(_OPEN), Ticket.day == clock.local_day(hall),
         or_(Ticket.counter_id == counter.id, Ticket.target_counter_id == counter.id)))
     if busy:
-        raise Invalid(_l("Tickets called to or waiting for this counter today: %(n)s. Serve or transfer them "
+        raise Invalid(_l("Tickets called to or waiting for this window today: %(n)s. Serve or transfer them "
                          "first.", n=busy))
     today = clock.local_day(hall)
     names = list(db.session.scalars(select(Adviser.name).where(
@@ -380,7 +380,7 @@ def _still_needed(counter: Counter) -> None:
         or_(Adviser.counter_id == counter.id,
             Adviser.shifts.any(_shift_in_room(counter.id, today)))).order_by(Adviser.position)))
     if names:
-        raise Invalid(_l("The rosters still send %(names)s to this counter: change their room first.",
+        raise Invalid(_l("The rosters still send %(names)s to this window: change their room first.",
                          names="、".join(names)))
     booked = db.session.scalar(select(func.count(Appointment.id)).where(
         Appointment.counter_id == counter.id, Appointment.ends_at > clock.now(),
@@ -412,7 +412,7 @@ def enable_counter(counter: Counter, user: User | None = None) -> Counter:
     if counter.active:
         return counter
     if not any(not s.retired for s in counter.services):
-        raise Invalid(_l("This counter serves no offered service any more: tick a service for it first."))
+        raise Invalid(_l("This window serves no offered service any more: tick a service for it first."))
     counter.active = True
     _log(counter.hall_id, user, "counter.enable", counter_label(counter))
     db.session.commit()
@@ -422,7 +422,7 @@ def enable_counter(counter: Counter, user: User | None = None) -> Counter:
 def delete_counter(counter: Counter, user: User | None = None) -> None:
     """Delete a counter nothing ever used; a used one can only be retired."""
     if counter_in_use(counter):
-        raise Invalid(_l("This counter has served tickets or is on a roster: it can only be retired, so that its "
+        raise Invalid(_l("This window has served tickets or is on a roster: it can only be retired, so that its "
                          "history stays."))
     hall_id, label = counter.hall_id, counter_label(counter)
     counter.services = []

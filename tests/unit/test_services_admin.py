@@ -152,7 +152,7 @@ def test_a_counter_is_never_left_without_a_service(demo, admin):
     with force_locale("en"), pytest.raises(Invalid) as caught:
         places.retire_service(svc(demo, "B"), admin)
     with force_locale("en"):
-        assert "Counter 3 · 老傅调解室 serves only this service" in str(caught.value.message)
+        assert "Window 3 · 老傅调解室 serves only this service" in str(caught.value.message)
     with pytest.raises(FieldsInvalid) as caught:
         places.edit_counter(counter(demo, 3), {"name": "老傅调解室", "services": []}, admin)
     assert "services" in caught.value.errors

@@ -64,7 +64,7 @@ def test_scanning_the_url_checks_in_and_shows_the_ticket_with_the_room(s, clock_
     assert response.headers["Location"] == f"/k/arr/arrive/ticket/{ticket.token}"
     page = en.get(response.headers["Location"]).get_data(as_text=True)
     assert ticket.display_number in page and 'class="qr"' in page
-    assert "Please wait for your call to Counter 3 (老傅调解室)" in page
+    assert "Please wait for your call to Window 3 (老傅调解室)" in page
     assert "10:00" in page and 'data-testid="print"' in page
     # A second scan (the resident tries again): the same ticket, no second one.
     again = en.post("/k/arr/arrive/scan", data={"code": appointment.token})

@@ -122,7 +122,7 @@ def test_check_in_by_hand_shows_the_ticket_number(s, clock_at, desk):
     page = response.get_data(as_text=True)
     ticket = fresh(appointment).ticket
     assert ticket is not None and ticket.target_counter_id == s.room.id
-    assert f"Checked in: ticket {ticket.display_number}, to wait for Counter 3 (老傅调解室)." in page
+    assert f"Checked in: ticket {ticket.display_number}, to wait for Window 3 (老傅调解室)." in page
     assert 'hx-swap-oob="innerHTML"' in page and 'data-state="checked_in"' in page
     again = desk.post(f"/admin/appointments/{appointment.id}/check-in", headers=HX)
     assert again.status_code == 409 and count(Ticket) == 1
