@@ -1,7 +1,7 @@
 """The demo hall: what `make run` loads into an empty database."""
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from flask import current_app
 from sqlalchemy import select
@@ -11,8 +11,9 @@ from .categories import clean_specialties
 from .extensions import db
 from .models import (
     Adviser, AdviserKind, AuditEntry, Case, CaseKind, CaseSource, CaseStep, Counter, Hall, Rating, Service, Shift,
-    User,
+    Ticket, TicketEvent, TicketStatus, User,
 )
+from .queue import new_token
 from .setup import create_counter, create_hall, create_service, create_user
 
 DEMO_PASSWORD = "hall-demo"
@@ -30,6 +31,7 @@ def load_demo(*, cases: bool | None = None) -> Hall:
         _demo_advisers(existing)  # a demo hall loaded before advisers existed gets them once
         if cases:
             _demo_cases(existing)  # … and cases, once
+            _demo_visits(existing)  # … and last week's rated visits, once
         return existing
     # Open every day, all day, so that the demo works whenever someone tries it; a real hall
     # sets its own hours (`flask --app wsgi hall create --opens 08:30 --closes 17:30 …`).
@@ -50,6 +52,7 @@ def load_demo(*, cases: bool | None = None) -> Hall:
     _demo_advisers(hall)
     if cases:
         _demo_cases(hall)
+        _demo_visits(hall)
     return hall
 
 
@@ -215,4 +218,52 @@ def _backdate(case: Case, opened, reached, now) -> None:
         case.agreed_at = next((at for e, at in zip(events, times) if e.action == "outcome"), case.agreed_at)
     if case.closed_at is not None:
         case.closed_at = case.rated_at = times[-1]
+    db.session.commit()
+
+
+# Finished visits of the past days, rated by their residents, so that 群众评价 has something to
+# show: days ago, service, counter, number, minutes served, rating, comment.
+_VISITS = [
+    (1, "A", 1, 3, 12, Rating.satisfied, "讲得很清楚，谢谢律师！"),
+    (1, "B", 3, 1, 35, Rating.satisfied, "老傅调解很有耐心。"),
+    (2, "D", 2, 2, 8, Rating.fairly_satisfied, "等的时间有点长。"),
+    (3, "A", 2, 5, 15, Rating.dissatisfied, "问题没有说清楚，希望能再详细一点。"),
+    (4, "C", 1, 1, 20, Rating.satisfied, ""),
+    (5, "B", 4, 2, 40, Rating.fairly_satisfied, "基本解决了，还要再观察。"),
+]
+
+
+def _demo_visits(hall: Hall) -> None:
+    """Finished and rated visits of the last days, with their events. Once only: a hall with
+    tickets of a past day is left as it is."""
+    today = clock.local_day(hall)
+    if db.session.scalar(select(Ticket.id).where(Ticket.hall_id == hall.id, Ticket.day < today).limit(1)):
+        return
+    services = {s.code: s for s in hall.services}
+    counters = {c.number: c for c in hall.counters}
+    logins = {u.username: u for u in db.session.scalars(select(User).where(User.hall_id == hall.id))}
+    for days_ago, code, number, serial, minutes, rating, comment in _VISITS:
+        service, counter = services.get(code), counters.get(number)
+        staff = logins.get("mediator" if number == 3 else "reception")
+        if service is None or counter is None:
+            continue
+        day = today - timedelta(days=days_ago)
+        issued = datetime.combine(day, time(9, 10 * serial), tzinfo=clock.zone(hall)).astimezone(timezone.utc)
+        called = issued + timedelta(minutes=6)
+        finished = called + timedelta(minutes=minutes)
+        ticket = Ticket(hall=hall, service=service, day=day, code=code, number=serial, token=new_token(),
+                        status=TicketStatus.done, channel="kiosk", counter=counter, queued_at=issued,
+                        created_at=issued, called_at=called, started_at=called + timedelta(minutes=1),
+                        finished_at=finished, rating=rating, rating_comment=comment or None,
+                        rated_at=finished + timedelta(minutes=10))
+        db.session.add(ticket)
+        for action, before, after, at, user in (
+                ("issue", None, "waiting", issued, None), ("call", "waiting", "called", called, staff),
+                ("start", "called", "serving", called + timedelta(minutes=1), staff),
+                ("finish", "serving", "done", finished, staff),
+                ("rate", "done", "done", ticket.rated_at, None)):
+            db.session.add(TicketEvent(hall_id=hall.id, ticket=ticket, action=action, from_status=before,
+                                       to_status=after, at=at, user=user,
+                                       counter_id=None if action == "issue" else counter.id,
+                                       note=rating.value if action == "rate" else ""))
     db.session.commit()

@@ -94,3 +94,17 @@ def test_another_halls_ratings_are_not_listed(demo):
     assert page.visits == [] and page.rated == 0
     with pytest.raises(FieldsInvalid):
         ratings.parse_filter(demo, {"service": str(service.id)})
+
+
+def test_the_demo_hall_shows_last_weeks_rated_visits_once_and_the_days_end_leaves_them(demo):
+    from hall import dayend
+    from hall.demo import load_demo
+    load_demo(cases=True)
+    load_demo(cases=True)
+    page = ratings.visit_ratings(demo, ratings.default_filter(demo))
+    assert page.rated == 6, "six visits of the past days, loaded once"
+    assert page.counts[Rating.dissatisfied] == 1 and page.counts[Rating.satisfied] == 3
+    assert all(v.ticket.day < clock.local_day(demo) for v in page.visits)
+    assert {v.served_by.username for v in page.visits if v.ticket.code == "B" and v.ticket.counter.number == 3} == {"mediator"}
+    dayend.end_day(demo)
+    assert ratings.visit_ratings(demo, ratings.default_filter(demo)).rated == 6, "finished visits never expire"
