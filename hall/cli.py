@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from .errors import HallError
+from .errors import FieldsInvalid, HallError
 from .extensions import db
 from .models import Hall, Role
 
@@ -39,12 +39,15 @@ def halls_named(slug: str | None) -> list[Hall]:
 def _run(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
+    except FieldsInvalid as error:  # the staff area's rules, field by field
+        raise click.ClickException("; ".join(f"{name}: {message}" for name, message in error.errors.items()))
     except HallError as error:
         raise click.ClickException(str(error.message))
 
 
 def register(app: Flask) -> None:
     from . import setup
+    from . import services_admin
     from .services_admin import SERVICE_ICONS
     from .demo import DEMO_PASSWORD, load_demo
 
@@ -86,7 +89,10 @@ def register(app: Flask) -> None:
     @click.option("--icon", default="chat", type=click.Choice(SERVICE_ICONS))
     @click.option("--minutes", default=10, show_default=True, help="minutes a visit takes before there is history")
     def service_create(hall_slug, code, name, name_en, icon, minutes):
-        service = _run(setup.create_service, _hall(hall_slug), code, name, name_en, icon, minutes)
+        # The same rules as the staff area's (a code taken, a name too long), logged as done
+        # from the command line.
+        service = _run(services_admin.add_service, _hall(hall_slug), {
+            "code": code, "name_zh": name, "name_en": name_en, "icon": icon, "default_minutes": str(minutes)})
         click.echo(f"service {service.code} created")
 
     counter_group = click.Group("counter", help="Counters and rooms of a hall.")
@@ -100,7 +106,8 @@ def register(app: Flask) -> None:
     def counter_create(hall_slug, number, name, codes):
         hall = _hall(hall_slug)
         services = [s for s in hall.offered_services if not codes or s.code in {c.upper() for c in codes}]
-        counter = _run(setup.create_counter, hall, number, name, services)
+        counter = _run(services_admin.add_counter, hall, {
+            "number": str(number), "name": name, "services": [s.id for s in services]})
         click.echo(f"counter {counter.number} created")
 
     app.cli.add_command(__import__("hall.appointments_cli", fromlist=["group"]).group)

@@ -245,3 +245,16 @@ def test_the_icons_offered_are_the_kiosks_own():
     icons = Path(__file__).resolve().parents[2] / "static" / "icons"
     assert sorted(places.SERVICE_ICONS) == sorted(p.stem for p in icons.glob("*.svg"))
     assert set(places.ICON_LABELS) == set(places.SERVICE_ICONS)
+
+
+def test_the_command_line_keeps_the_staff_areas_rules(app, demo):
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["service", "create", "demo", "e", "--name", "心理咨询", "--icon", "chat"])
+    assert made.exit_code == 0 and "service E created" in made.output
+    taken = runner.invoke(args=["service", "create", "demo", "E", "--name", "另一个"])
+    assert taken.exit_code == 1 and "code" in taken.output and "Traceback" not in taken.output
+    assert db.session.scalar(select(Service.name_zh).where(Service.hall_id == demo.id, Service.code == "E")) == "心理咨询"
+    room = runner.invoke(args=["counter", "create", "demo", "9", "--name", "心理咨询室", "--service", "E"])
+    assert room.exit_code == 0 and "counter 9 created" in room.output
+    assert runner.invoke(args=["counter", "create", "demo", "9"]).exit_code == 1, "the number is taken"
+    assert audited(demo, "service.add") and audited(demo, "counter.add"), "logged, as done from the command line"
