@@ -79,7 +79,7 @@ def _form_values() -> dict:
 
 def _adviser_form_context(adviser=None) -> dict:
     hall = current_user.hall
-    return {"counters": rosters.counters(hall), "services": rosters.services(hall),
+    return {"counters": rosters.rooms(hall), "services": rosters.services(hall),
             "users": rosters.linkable_users(hall, adviser)}
 
 
@@ -172,7 +172,7 @@ def _adviser_context(adviser, **extra) -> dict:
     today = _today()
     base = {
         "adviser": adviser, "hall": current_user.hall, "today": today,
-        "counters": rosters.counters(current_user.hall),
+        "counters": rosters.rooms(current_user.hall),
         "exceptions": rosters.exceptions_from(adviser, today - timedelta(days=30)),
         "editing": None, "edit_values": {}, "edit_errors": {},
         "add_values": {"weekday": "1", "every_weeks": "1", "valid_from": today.isoformat()}, "add_errors": {},

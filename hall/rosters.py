@@ -124,6 +124,11 @@ def counters(hall: Hall) -> list[Counter]:
         select(Counter).where(Counter.hall_id == hall.id).order_by(Counter.number)))
 
 
+def rooms(hall: Hall) -> list[Counter]:
+    """The rooms an adviser or a roster range may be given: not the retired ones."""
+    return [c for c in counters(hall) if c.active]
+
+
 def services(hall: Hall) -> list[Service]:
     """The services an adviser may be given: not the retired ones."""
     return list(db.session.scalars(
@@ -153,7 +158,7 @@ def _counter_in(hall: Hall, raw, errors: dict, name: str = "counter_id") -> Coun
     if str(raw or "").strip() == "":
         return None
     counter = db.session.get(Counter, counter_id) if counter_id else None
-    if counter is None or counter.hall_id != hall.id:
+    if counter is None or counter.hall_id != hall.id or not counter.active:  # a retired one is not offered
         errors[name] = _l("Please choose a room from the list.")
         return None
     return counter

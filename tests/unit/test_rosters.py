@@ -134,6 +134,18 @@ def test_another_halls_room_service_or_login_is_refused(hall):
     assert count(Adviser) == 0
 
 
+def test_a_retired_room_is_neither_offered_nor_taken(hall):
+    retired = room(hall, 1)
+    retired.active = False
+    db.session.commit()
+    assert [c.number for c in rosters.rooms(hall)] == [3]
+    assert [c.number for c in rosters.counters(hall)] == [1, 3], "the week view still names it"
+    with pytest.raises(rosters.RosterInvalid) as caught:
+        rosters.save_adviser(hall, good(hall, counter_id=str(retired.id)))
+    assert "counter_id" in caught.value.errors
+    db.session.rollback()
+
+
 def test_lookups_stay_within_the_staff_members_hall(hall):
     adviser = rosters.save_adviser(hall, good(hall))
     other = create_hall("other", "另一个大厅")
