@@ -49,6 +49,7 @@ def load_demo(*, cases: bool | None = None) -> Hall:
     create_counter(hall, 4, "潘大姐调解室", [mediation, legal])
     for username, role, display_name, full_name in _LOGINS:
         create_user(hall, username, DEMO_PASSWORD, role, display_name, full_name)
+    _demo_full_names(hall)
     _demo_advisers(hall)
     if cases:
         _demo_cases(hall)
@@ -81,9 +82,16 @@ _ADVISERS = [
 ]
 
 
+# The committee whose seal the demo's agreements carry (a hall setting, 事项办理).
+DEMO_COMMITTEE = "枫桥街道人民调解委员会（演示）"
+
+
 def _demo_full_names(hall: Hall) -> None:
+    """The logins' full names and the committee's name, for a demo hall loaded before they existed."""
     names = {username: full_name for username, _role, _display, full_name in _LOGINS}
     changed = False
+    if not hall.committee_name:
+        hall.committee_name, changed = DEMO_COMMITTEE, True
     for user in db.session.scalars(select(User).where(User.hall_id == hall.id, User.username.in_(names))):
         if not user.full_name:
             user.full_name, changed = names[user.username], True

@@ -290,6 +290,9 @@ def test_an_incomplete_agreement_prints_only_once_confirmed_and_the_log_says_so(
 
 def test_the_seal_line_names_the_halls_committee(demo, users):
     case = closed_case(demo, users, parties=COMPLETE_PARTIES)
+    assert demo.committee_name == "枫桥街道人民调解委员会（演示）", "the demo names its committee"
+    demo.committee_name = ""
+    db.session.commit()
     assert documents.committee_name(demo) == f"{demo.name}人民调解委员会", "none set: named after the hall"
     text = flat(pdf_text(documents.agreement_pdf(case)))
     assert text.count(f"{demo.name}人民调解委员会") == 4 and text.count("（印章）") == 4, "on each copy"
