@@ -5,8 +5,18 @@ EXIF (camera, place, time), XMP, ICC profile or text chunk is kept.
     clean_image(data, max_bytes=…, max_side=…) → (bytes, "image/jpeg" | "image/png")
 
 raises Invalid with a message in the reader's language: nothing given, too large, not a JPEG or
-PNG (a script named photo.jpg, an SVG, a GIF, a truncated file), or too many pixels (a
-decompression bomb is refused before its pixels are decoded).
+PNG (a script named photo.jpg, an SVG, a GIF, a truncated file), too many pixels (more than about
+12 megapixels, a phone camera's photo, read from the header: refused before its pixels are
+decoded) or a decompression bomb (a few KB that would unpack into more pixels than Pillow's own
+MAX_IMAGE_PIXELS), which has its own message.
+
+Decoding costs a second of CPU for a large photo: do it before a request's write transaction
+begins (hall/reports.py check), never while the database's write lock is held.
+
+Uploads are read strictly whatever else the process did: WeasyPrint, once imported (the first
+PDF a worker prints), turns on Pillow's ImageFile.LOAD_TRUNCATED_IMAGES for the whole process,
+which would let a truncated JPEG through padded with grey. clean_image turns it off again for
+its decode (our documents embed no pictures Pillow decodes: they load only their own fonts).
 """
 from __future__ import annotations
 
@@ -18,7 +28,8 @@ from flask_babel import lazy_gettext as _l
 from .errors import Invalid
 
 TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
-MAX_PIXELS = 40_000_000
+# About 12 megapixels: a phone camera's photo (4000×3000, 4032×3024, 4080×3072) passes.
+MAX_PIXELS = 12_600_000
 
 
 def megabytes(size: int) -> str:
@@ -30,7 +41,7 @@ def clean_image(data: bytes | None, *, max_bytes: int, max_side: int, max_pixels
     """A JPEG or PNG of at most `max_bytes`, turned upright (its EXIF orientation), shrunk to at
     most `max_side` pixels wide and high, and saved anew without any metadata. Returns (bytes,
     MIME type); a JPEG stays a JPEG and a PNG a PNG (transparency kept)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
     if not data:
         raise Invalid(_l("Please choose a photo (JPEG or PNG)."))
@@ -42,20 +53,30 @@ def clean_image(data: bytes | None, *, max_bytes: int, max_side: int, max_pixels
             if kind not in TYPES:
                 raise Invalid(_l("Please choose a JPEG or PNG photo."))
             width, height = probe.size
+            if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:
+                raise Image.DecompressionBombError(f"{width}×{height}")  # Pillow only warned
             if width * height > max_pixels:
-                raise Invalid(_l("The photo has too many pixels."))
+                raise Invalid(_l("The photo is too large: please choose a smaller photo (at most about "
+                                 "%(mp)s megapixels).", mp=max_pixels // 1_000_000))
             probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            if kind == "JPEG":
-                # Let the decoder scale down by 1/2, 1/4 or 1/8 while it reads: a phone's 12
-                # megapixels never sit in memory whole. Never below what the thumbnail needs.
-                ratio = min(1.0, max_side / max(width, height, 1))
-                image.draft("RGB", (math.ceil(width * ratio), math.ceil(height * ratio)))
-            image.load()
-            image = ImageOps.exif_transpose(image)
+        while True:
+            ImageFile.LOAD_TRUNCATED_IMAGES = False  # strict, whatever WeasyPrint set (above)
+            with Image.open(io.BytesIO(data)) as image:
+                if kind == "JPEG":
+                    # Let the decoder scale down by 1/2, 1/4 or 1/8 while it reads: a phone's 12
+                    # megapixels never sit in memory whole. Never below what the thumbnail needs.
+                    ratio = min(1.0, max_side / max(width, height, 1))
+                    image.draft("RGB", (math.ceil(width * ratio), math.ceil(height * ratio)))
+                image.load()
+                image = ImageOps.exif_transpose(image)
+            if not ImageFile.LOAD_TRUNCATED_IMAGES:
+                break  # else WeasyPrint was imported meanwhile, in another thread: read it again
     except Invalid:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # a warning: under -W error
+        raise Invalid(_l("This file would unpack into a gigantic picture, as files made to harm a computer "
+                         "do: please choose an ordinary photo.")) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise Invalid(_l("Please choose a JPEG or PNG photo.")) from None
     if kind == "JPEG":
         image = image.convert("RGB")

@@ -297,16 +297,42 @@ def file(hall: Hall, draft: Draft, *, channel: str = "kiosk", request_key: str |
     return Filed(submission, True)
 
 
-def take(hall: Hall, *, kind, category, description, name="", phone="", photos: Sequence[bytes | None] = (),
-         channel: str = "kiosk", request_key: str | None = None, client: str | None = None) -> Filed:
-    """Check and file a report. A request_key seen before in this hall gives that earlier report,
-    whatever else the repeat says. With `client` (an address), a phone or API report counts
-    against the hall's API limit once it is known to be well-formed (a refused one spends
+@dataclass
+class Checked:
+    """A report checked outside any transaction (check): the draft, or why it is refused."""
+    draft: Draft | None = None
+    refusal: FieldsInvalid | None = None
+
+    def ready(self) -> Draft:
+        if self.refusal is not None:
+            raise self.refusal
+        return self.draft
+
+
+def check(kind, category, description, name="", phone="", photos: Sequence[bytes | None] = ()) -> Checked:
+    """clean() without raising and without the database: the photos are decoded and re-encoded
+    here (a second of CPU for large ones), so a caller calls it before its request's first query,
+    which on SQLite takes the write lock (hall/engine.py): the hall's tickets never wait for it."""
+    try:
+        return Checked(draft=clean(kind, category, description, name, phone, photos))
+    except FieldsInvalid as refusal:
+        return Checked(refusal=refusal)
+
+
+def take(hall: Hall, *, kind=None, category=None, description=None, name="", phone="",
+         photos: Sequence[bytes | None] = (), channel: str = "kiosk", request_key: str | None = None,
+         client: str | None = None, checked: Checked | None = None) -> Filed:
+    """Check and file a report; `checked` (check's answer) instead of the fields when they were
+    checked before the transaction. A request_key seen before in this hall gives that earlier
+    report, whatever else the repeat says. With `client` (an address), a phone or API report
+    counts against the hall's API limit once it is known to be well-formed (a refused one spends
     nothing); over the limit: TooManyTickets (429)."""
+    if checked is None:
+        checked = check(kind, category, description, name, phone, photos)
     earlier = existing(hall, request_key)
     if earlier is not None:
         return Filed(earlier, False, _spend(hall, channel, client))
-    draft = clean(kind, category, description, name, phone, photos)
+    draft = checked.ready()
     allowance = _spend(hall, channel, client)
     filed = file(hall, draft, channel=channel, request_key=request_key)
     filed.allowance = allowance

@@ -203,17 +203,18 @@ def _uploads() -> list[bytes]:
 
 @bp.post("/p/<hall>/report")
 def phone_report_send(hall):
+    form = request.form
+    values = {k: form.get(k, "") for k in ("kind", "category", "description", "name", "phone", "request_key")}
+    # The photos are decoded before the first query: on SQLite that query takes the write lock.
+    checked = reports.check(values["kind"], values["category"], values["description"], values["name"],
+                            values["phone"], _uploads())
     try:
         found = queue.hall_by_slug(hall)
     except NotFound:
         db.session.rollback()
         return _unknown("page")
-    form = request.form
-    values = {k: form.get(k, "") for k in ("kind", "category", "description", "name", "phone", "request_key")}
     try:
-        filed = reports.take(found, kind=values["kind"], category=values["category"],
-                             description=values["description"], name=values["name"], phone=values["phone"],
-                             photos=_uploads(), channel="phone", request_key=values["request_key"],
+        filed = reports.take(found, checked=checked, channel="phone", request_key=values["request_key"],
                              client=get_remote_address())
     except FieldsInvalid as error:
         db.session.rollback()

@@ -80,3 +80,42 @@ def walk(case, users, to, outcome="answered"):
             cases.add_follow_up(mediator, case, {"method": "call", "honoured": "yes", "note": "已修好。"})
         cases.move(mediator, case, cases.next_step(case.step))
     return case
+
+
+def plain_png(width: int, height: int) -> bytes:
+    """A single-colour PNG of any size, made row by row (never the whole picture in memory):
+    6300×6300 pixels, 40 megapixels, fit in a few KB."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    packer, row, parts = zlib.compressobj(9), b"\0" + b"\x50\x90\xd0" * width, []
+    for _ in range(height):
+        parts.append(packer.compress(row))
+    parts.append(packer.flush())
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(parts))
+            + chunk(b"IEND", b""))
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG's signature and header claiming width×height pixels and no pixels at all: what a
+    decompression bomb shows before anything is decoded."""
+    import struct
+    import zlib
+    body = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    ihdr = struct.pack(">I", len(body)) + b"IHDR" + body + struct.pack(">I", zlib.crc32(b"IHDR" + body))
+    return b"\x89PNG\r\n\x1a\n" + ihdr + struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
+
+
+def truncated_jpeg() -> bytes:
+    """A noisy JPEG cut in the middle of its pixels: its header is whole, its picture is not."""
+    import random
+    rng = random.Random(7)
+    image = Image.frombytes("RGB", (240, 160), bytes(rng.randrange(256) for _ in range(240 * 160 * 3)))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    data = out.getvalue()
+    return data[:len(data) // 2]

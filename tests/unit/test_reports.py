@@ -18,7 +18,9 @@ from hall.errors import AlreadyRated, FieldsInvalid, Forbidden, Invalid, NotFoun
 from hall.extensions import db
 from hall.models import Case, CaseKind, CasePhoto, CaseSource, CaseStep as S, Rating, Submission
 from hall.setup import create_hall, create_user
-from report_data import PHP, has_gps, jpeg, oversized, png, report, staff, walk
+from report_data import (
+    PHP, has_gps, jpeg, oversized, plain_png, png, png_header, report, staff, truncated_jpeg, walk,
+)
 
 
 @pytest.fixture
@@ -79,11 +81,54 @@ def test_anything_but_a_whole_jpeg_or_png_is_refused_by_its_content(english, dat
 def test_too_large_too_many_pixels_or_nothing_is_refused_with_a_clear_message(english):
     with pytest.raises(Invalid, match="at most 5 MB"):
         images.clean_image(oversized(6), max_bytes=5 << 20, max_side=1600)
-    with pytest.raises(Invalid, match="too many pixels"):
+    with pytest.raises(Invalid, match="too large: please choose a smaller photo"):
         images.clean_image(jpeg((200, 200)), max_bytes=5 << 20, max_side=1600, max_pixels=10_000)
     with pytest.raises(Invalid, match="choose a photo"):
         images.clean_image(b"", max_bytes=5 << 20, max_side=1600)
     assert images.megabytes(2 * 1024 * 1024) == "2" and images.megabytes(5767168) == "5.5"
+
+
+def test_a_phone_cameras_12_megapixels_pass_a_6300_by_6300_png_of_a_few_kb_does_not(app):
+    data, _ = images.clean_image(plain_png(4080, 3072), max_bytes=5 << 20, max_side=1600)
+    with Image.open(io.BytesIO(data)) as stored:
+        assert stored.size == (1600, 1205)
+    big = plain_png(6300, 6300)
+    assert len(big) < 200_000, "small on the wire, 40 megapixels once decoded"
+    with pytest.raises(Invalid) as caught:
+        images.clean_image(big, max_bytes=5 << 20, max_side=1600)
+    assert "照片太大，请换一张较小的照片" in str(caught.value.message)
+    with force_locale("en"):
+        assert "at most about 12 megapixels" in str(caught.value.message)
+
+
+@pytest.mark.parametrize("size", [(10_000, 10_000), (20_000, 20_000)], ids=["pillow-warns", "pillow-refuses"])
+def test_a_decompression_bomb_gets_its_own_message(english, size):
+    """Pillow warns above MAX_IMAGE_PIXELS (89 megapixels) and raises DecompressionBombError
+    above twice that: either way the resident reads what it is, not "not a JPEG or PNG"."""
+    with pytest.raises(Invalid) as caught:
+        images.clean_image(png_header(*size), max_bytes=5 << 20, max_side=1600)
+    assert "gigantic picture" in str(caught.value.message)
+
+
+def test_a_truncated_photo_is_refused_even_after_a_pdf_was_printed(app, monkeypatch):
+    """WeasyPrint's import switches Pillow's LOAD_TRUNCATED_IMAGES on for the whole process; the
+    first PDF a worker prints imports it. Uploads stay strict all the same."""
+    from PIL import ImageFile
+    from hall import documents
+    cut = truncated_jpeg()
+    out = io.BytesIO()
+    Image.effect_noise((240, 160), 60).save(out, "PNG")
+    noisy_png = out.getvalue()
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", ImageFile.LOAD_TRUNCATED_IMAGES)  # restored after
+    assert documents.html_to_pdf("<p>调解</p>").startswith(b"%PDF")
+    import weasyprint.images  # noqa: F401  (what switched it on, when this process printed first)
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as WeasyPrint left it, whichever test printed first
+    with Image.open(io.BytesIO(cut)) as lenient:
+        lenient.load()  # Pillow alone now takes it, padded with grey
+    with force_locale("en"), pytest.raises(Invalid, match="JPEG or PNG"):
+        images.clean_image(cut, max_bytes=5 << 20, max_side=1600)
+    with force_locale("en"), pytest.raises(Invalid, match="JPEG or PNG"):
+        images.clean_image(noisy_png[:len(noisy_png) // 2], max_bytes=5 << 20, max_side=1600)
 
 
 # ---- filing a report ---------------------------------------------------------------------------

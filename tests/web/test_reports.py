@@ -20,7 +20,7 @@ from hall import cases, reports
 from hall.extensions import db
 from hall.models import Case, CasePhoto, CaseStep as S, Submission
 from hall.setup import create_hall, create_service, create_user
-from report_data import PHP, has_gps, jpeg, oversized, png, report, staff, walk
+from report_data import PHP, has_gps, jpeg, oversized, plain_png, png, report, staff, walk
 
 HX = {"HX-Request": "true"}
 SCRIPT = "<script>alert('x')</script>"
@@ -235,6 +235,38 @@ def test_bad_photos_are_refused_and_nothing_is_saved(client, demo, photos, words
         content_type="multipart/form-data", headers=HX)
     assert response.status_code == 422 and words in response.get_data(as_text=True)
     assert count() == 0 and count(CasePhoto) == 0
+
+
+def test_a_huge_photo_of_a_few_kb_is_refused_in_chinese_and_nothing_is_saved(client, demo):
+    response = phone_post(client, HX, photos=[(jpeg(), "a.jpg"), (plain_png(6300, 6300), "huge.png")])
+    assert response.status_code == 422
+    assert "第 2 张照片：照片太大，请换一张较小的照片" in response.get_data(as_text=True)
+    assert count() == 0 and count(CasePhoto) == 0
+
+
+def test_the_photos_are_decoded_before_the_write_transaction_begins(client, demo, app, monkeypatch):
+    """On SQLite a POST's first query takes the database's write lock (BEGIN IMMEDIATE,
+    hall/engine.py): decoding photos after it would make every ticket of the hall wait."""
+    from sqlalchemy import event
+    happened = []
+    decode = reports.clean_image
+
+    def clean_image(*args, **kwargs):
+        cleaned = decode(*args, **kwargs)
+        happened.append("photo ready")
+        return cleaned
+
+    def began(_connection):
+        happened.append("transaction")
+
+    monkeypatch.setattr(reports, "clean_image", clean_image)
+    event.listen(db.engine, "begin", began)
+    try:
+        response = phone_post(client, HX, photos=[(jpeg(), "a.jpg"), (png(), "b.png")])
+    finally:
+        event.remove(db.engine, "begin", began)
+    assert response.status_code == 200 and response.headers["HX-Redirect"].startswith("/r/")
+    assert happened[:3] == ["photo ready", "photo ready", "transaction"], happened
 
 
 def test_a_request_over_the_whole_limit_is_refused_in_words(client, demo, app):
