@@ -3,7 +3,7 @@ tomorrow or look back), check in by hand, cancel with a reason, book a phone-in 
 rearrange bookings a roster change stranded.
 
     GET  /admin/appointments[?date=YYYY-MM-DD]    the page; under htmx its live list (304 while still)
-    GET  /admin/appointments/find?q=…             open bookings by mobile, its last 4 digits or the code (htmx)
+    POST /admin/appointments/find  q=…            open bookings by mobile, its last 4 digits or the code (htmx)
     GET  /admin/appointments/book                 the phone-in form for another service or day (htmx)
     POST /admin/appointments/book                 book: the check-in code to read out
     POST /admin/appointments/<id>/check-in        → the ticket's number
@@ -75,7 +75,7 @@ def _context(adviser_id: int | None = None, **extra) -> dict:
     if form is None and adviser_id is None:
         # Looking at another day: the phone-in booking starts on that day (when it has a free time).
         form = arrival.booking_form(hall, request.args.get("service"), request.args.get("day") or day.isoformat())
-    query = request.args.get("q", "") if adviser_id is None else ""
+    query = extra.pop("query", "") if adviser_id is None else ""
     view = arrival.reception_view(hall, adviser_id, day=day)
     return {"view": view, "day_args": view.day_args, "day_label": format_date(view.day, "yyyy-MM-dd EEE"),
             "messages": messages, "hall": hall, "book": form,
@@ -113,13 +113,16 @@ def appointments():
                   lambda: _context(adviser_id))
 
 
-@bp.get("/appointments/find")
+@bp.post("/appointments/find")
 @roles_required(*DESK)
 def appointments_find():
-    if not wants_fragment():
-        return redirect(url_for("admin.appointments", q=request.args.get("q")))
+    """A POST, so that the mobile numbers searched for stay out of the access log. Under htmx the
+    search panel; without JavaScript the page with the results."""
     hall = current_user.hall
-    query = request.args.get("q", "")
+    query = request.form.get("q", "")
+    if not wants_fragment():
+        return render_template("admin/appointments/page.html", etag=arrival.reception_tag(hall),
+                               **_context(query=query))
     return render_template("admin/appointments/_find.html", hall=hall, query=query, day_args=_day_args(),
                            found=arrival.find_bookings(hall, query), move_options=arrival.move_options,
                            adviser_names=arrival.adviser_names(hall))

@@ -2,7 +2,7 @@
 
     GET  /admin/cases                               the desk: cases by step, waiting for a handler, overdue,
                                                     today's appointments of the adviser linked to the login
-    GET  /admin/cases/find?q=…                      find a case, open or closed: number, a party's phone or name (htmx)
+    POST /admin/cases/find  q=…                     find a case, open or closed: number, a party's phone or name (htmx)
     GET  /admin/cases/new, POST                     staff entry (or a referral from 公安 / 法院 / 政府)
     GET  /admin/cases/new/party                     one more party row for the form (htmx)
     GET  /admin/cases/<id>                          the case page; under htmx its main part
@@ -33,7 +33,7 @@ from hall.errors import FieldsInvalid, HallError, NotFound
 from hall.extensions import db
 from hall.links import public_url, qr_svg
 from hall.models import CaseKind, CaseOutcome, CaseSource, PartyRole, Rating, Role
-from hall.web import wants_fragment
+from hall.web import personal_data, wants_fragment
 
 from . import bp
 from .auth import STAFF
@@ -81,11 +81,12 @@ def cases_desk():
     return render_template(template, **_desk_context())
 
 
-@bp.get("/cases/find")
+@bp.post("/cases/find")
 @roles_required(*STAFF)
 def cases_find():
-    """The search above the desk: under htmx its results; without JavaScript the desk with them."""
-    query = request.args.get("q", "")
+    """The search above the desk: under htmx its results; without JavaScript the desk with them.
+    A POST, so that the phones and names searched for stay out of the access log."""
+    query = request.form.get("q", "")
     found = cases.find_cases(current_user, query)
     if wants_fragment():
         return render_template("admin/cases/_find.html", query=query, found=found, hall=current_user.hall)
@@ -250,6 +251,7 @@ def case(case_id: int):
 
 @bp.post("/cases/<int:case_id>/reveal")
 @roles_required(*REVEAL)
+@personal_data
 def case_reveal(case_id: int):
     found = cases.case_for(current_user, case_id)
     parties = cases.reveal(current_user, found)

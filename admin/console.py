@@ -16,7 +16,7 @@ from werkzeug.routing import BuildError
 
 from hall import arrival, cases, desk, queue
 from hall.errors import HallError
-from hall.web import polled, wants_fragment
+from hall.web import personal_data, polled, wants_fragment
 
 from . import bp
 from .auth import STAFF
@@ -135,6 +135,23 @@ def console_walk_in(counter_id: int):
         response.headers["Vary"] = "HX-Request"
         return response
     return redirect(url_for("admin.console", counter_id=counter.id, issued=ticket.id), 303)
+
+
+# ---- a resident's full mobile number ------------------------------------------------------------
+
+@bp.post("/tickets/<int:ticket_id>/phone")
+@roles_required(*STAFF)
+@personal_data
+def ticket_phone(ticket_id: int):
+    """The console shows phones masked; this is the full number of one ticket, on demand (the
+    显示 button), written to the audit log. Under htmx the number in place; without JavaScript a
+    page that says it, with the way back to the console."""
+    ticket = desk.ticket_of(current_user, ticket_id)
+    phone = desk.reveal_phone(current_user, ticket)
+    if wants_fragment():
+        return render_template("admin/_ticket_phone.html", ticket=ticket, phone=phone)
+    counter = _counter_for(ticket, ticket.counter)
+    return render_template("admin/ticket_phone.html", ticket=ticket, phone=phone, counter=counter)
 
 
 # ---- moving one ticket -----------------------------------------------------------------------

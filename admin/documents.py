@@ -30,7 +30,7 @@ from hall import archive, cases, clock, documents
 from hall.auth import roles_required
 from hall.errors import FieldsInvalid
 from hall.models import Role
-from hall.web import etag_for, polled, wants_fragment
+from hall.web import etag_for, personal_data, polled, wants_fragment
 
 from . import bp
 from .auth import STAFF
@@ -40,12 +40,12 @@ def _pdf(data: bytes, filename: str):
     response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"  # personal data: not kept by the browser's cache
     return response
 
 
 @bp.get("/cases/<int:case_id>/summary.pdf")
 @roles_required(*STAFF)
+@personal_data
 def case_summary_pdf(case_id: int):
     case = cases.case_for(current_user, case_id)
     return _pdf(documents.summary_pdf(case, base_url=request.host_url), documents.summary_filename(case))
@@ -58,6 +58,7 @@ def _agreement_page(case, missing: list[str]):
 
 @bp.route("/cases/<int:case_id>/agreement.pdf", methods=["GET", "POST"])
 @roles_required(*STAFF)
+@personal_data
 def case_agreement_pdf(case_id: int):
     case = cases.case_for(current_user, case_id)
     documents.check_agreement(current_user, case)  # 403 / 409
@@ -131,9 +132,9 @@ def archive_status():
 
 @bp.get("/archive/download")
 @roles_required(Role.admin)
+@personal_data
 def archive_download():
     job = archive.load_job(request.args.get("job", ""), current_user.hall)
     response = send_file(archive.job_file(job), mimetype="application/zip", as_attachment=True,
                          download_name=job.download_name(), max_age=0)
-    response.headers["Cache-Control"] = "no-store"
     return response

@@ -44,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     with app.app_context():
         from .engine import configure_engine
-        configure_engine(db.engine)
+        configure_engine(db.engine, app.config.get("SQLITE_SYNCHRONOUS", "NORMAL"))
 
     from . import auth  # noqa: F401  (the user loader)
     from .web import install as install_web

@@ -927,6 +927,9 @@ AUDIT_LABELS.update({
     "user.reset_password": _l("Reset a password"), "user.change_password": _l("Changed own password"),
     "user.set_password_link": _l("Set a password with a link"),
 })
+# … and of the reception console (hall/desk.py).
+AUDIT_LABELS["ticket.view_phone"] = _l("Viewed a waiting resident's mobile number")
+PERSONAL_VIEWS = frozenset({"case.view_personal", "ticket.view_phone"})  # marked in the audit log
 RATING_LABELS = {Rating.satisfied: _l("Satisfied"), Rating.fairly_satisfied: _l("Fairly satisfied"),
                  Rating.dissatisfied: _l("Dissatisfied")}
 
@@ -964,6 +967,8 @@ def audit_detail(entry: AuditEntry) -> str:
         text = _label(OUTCOME_LABELS, CaseOutcome, text)
     elif text in ("archive", "command line"):
         text = str(_l("in the archive export") if text == "archive" else _l("from the command line"))
+    elif action == "ticket.view_phone":  # "A003 #123": the ticket's number that day (and its id)
+        text = str(_l("Ticket %(number)s", number=text.split(" #", 1)[0]))
     elif action == "case.archive":
         found = re.fullmatch(r"(\S+)\.\.(\S+): (\d+) cases, (\d+) agreements", text)
         if found:

@@ -25,6 +25,19 @@ def database_url(url: str) -> str:
     return url
 
 
+SQLITE_SYNCHRONOUS_LEVELS = ("NORMAL", "FULL", "EXTRA")
+
+
+def sqlite_synchronous(value: str | None) -> str:
+    """SQLite's PRAGMA synchronous. NORMAL (the default): in WAL mode a power cut or an operating
+    system crash may lose the last commits (never corrupt the database); FULL syncs the log at
+    every commit, so a ticket once issued survives the power cut (docs/benchmarks.md: its cost)."""
+    level = (value or "NORMAL").strip().upper()
+    if level not in SQLITE_SYNCHRONOUS_LEVELS:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS_LEVELS)}, not {value!r}")
+    return level
+
+
 class Config:
     SECRET_KEY = None  # filled in create_app
     SQLALCHEMY_DATABASE_URI = database_url(
@@ -42,6 +55,8 @@ class Config:
     # Fail (instead of risking SQLITE_BUSY) when a request writes after its first commit or in a
     # GET: hall/engine.py. On in the tests and their live servers.
     SQLITE_STRICT_WRITES = os.environ.get("SQLITE_STRICT_WRITES") == "1"
+    # NORMAL or FULL: whether a power cut may lose the last commits (sqlite_synchronous above).
+    SQLITE_SYNCHRONOUS = sqlite_synchronous(os.environ.get("SQLITE_SYNCHRONOUS"))
     # werkzeug's default, scrypt; the tests use a cheap method to stay fast.
     PASSWORD_HASH_METHOD = "scrypt"
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -1,6 +1,7 @@
 """Database engine rules that the ORM cannot express.
 
-SQLite: write-ahead log, a busy timeout, foreign keys, and ``BEGIN IMMEDIATE`` for every
+SQLite: write-ahead log, PRAGMA synchronous as SQLITE_SYNCHRONOUS says (NORMAL unless a hall
+sets FULL: hall/config.py), a busy timeout, foreign keys, and ``BEGIN IMMEDIATE`` for every
 transaction that may write. A deferred SQLite transaction that reads and then writes fails at
 once (SQLITE_BUSY_SNAPSHOT) when another worker wrote in between, without waiting; taking the
 write lock at BEGIN makes concurrent writers queue instead. Safe requests (GET, HEAD) only read
@@ -47,9 +48,12 @@ def _lock_path(engine: Engine) -> str | None:
     return database + ".writelock"
 
 
-def configure_engine(engine: Engine) -> None:
+def configure_engine(engine: Engine, synchronous: str = "NORMAL") -> None:
+    """`synchronous`: SQLite's PRAGMA synchronous, the SQLITE_SYNCHRONOUS setting (hall/config.py)."""
     if not is_sqlite(engine):
         return
+    from .config import sqlite_synchronous
+    synchronous = sqlite_synchronous(synchronous)
     lock_path = _lock_path(engine)
 
     @event.listens_for(engine, "connect")
@@ -59,7 +63,7 @@ def configure_engine(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")  # one of a fixed list
         cursor.close()
         if lock_path and os.path.isdir(os.path.dirname(lock_path) or "."):
             record.info[LOCK] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)

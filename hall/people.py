@@ -63,6 +63,32 @@ def mask_address(address: str | None) -> str:
     return kept + "****"
 
 
+_DIGIT = "0-9０-９"
+# A run of house numbers and their units: 3 幢 201 室, 2号楼1单元502, 12-3-401, 文一路 100 号.
+_ADDRESS_RUN = re.compile(rf"(?<![{_DIGIT}A-Za-z*])[{_DIGIT}][{_DIGIT}\s\-－号楼幢栋单元室弄层户]*")
+_BUILDING_OR_DOOR = re.compile(r"号楼|幢|栋|单元|室|弄")
+_DASHED = re.compile(rf"[{_DIGIT}]+\s*[-－]\s*[{_DIGIT}]+")
+_PLACE_BEFORE_DASHED = "村区苑园庭府城居舍坊里"  # 和睦新村12-3-401, 东区3-201
+_ROAD_BEFORE_NUMBER = "路街巷道里弄村"  # 文一路100号 (a date says 月3号, a window 到3号窗口)
+
+
+def mask_addresses_in(text: str | None) -> str:
+    """Free text for a public page with the building and the door of any address masked, as
+    mask_address does for a party's address: 请到和睦街道3幢201室 → 请到和睦街道****. A house number
+    is a run of digits with 幢/栋/号楼/单元/室/弄, or 12-3-401 after a 村 or 小区's name, or
+    100号 after a road's; dates, times, windows (3号窗口) and floors alone (3楼) stay."""
+    text = text or ""
+
+    def masked(match: re.Match) -> str:
+        run = match.group(0).rstrip()
+        before = text[:match.start()].rstrip()[-1:]
+        if (_BUILDING_OR_DOOR.search(run) or (_DASHED.search(run) and before and before in _PLACE_BEFORE_DASHED)
+                or ("号" in run and before and before in _ROAD_BEFORE_NUMBER)):
+            return "****" + match.group(0)[len(run):]
+        return match.group(0)
+    return _ADDRESS_RUN.sub(masked, text)
+
+
 def mask_id_number(number: str | None) -> str:
     """330102********1234: the region and the last four only."""
     if not number:

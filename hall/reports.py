@@ -39,7 +39,7 @@ from .models import (
     Case, CaseEvent, CaseKind, CasePhoto, CaseSource, CaseStep, Hall, Submission,
     SubmissionKind, User,
 )
-from .people import clean_phone, mask_name, mask_phone
+from .people import clean_phone, mask_addresses_in, mask_name, mask_phone
 
 DESCRIPTION_MAX = 1000
 NAME_MAX = 40
@@ -384,9 +384,9 @@ _ID_IN_TEXT = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9A
 
 def mask_text(text: str) -> str:
     """Free text for a public page: mobile numbers as 138****1234, identity numbers as
-    330102********1234."""
+    330102********1234, an address's building and door as ****."""
     text = _ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text or "")
-    return _MOBILE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(2), text)
+    return mask_addresses_in(_MOBILE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(2), text))
 
 
 @dataclass

@@ -45,6 +45,18 @@ def unknown_shows(page: Callable[..., Response]):
     return decorate
 
 
+def personal_data(view):
+    """A view that answers personal data in full (a reveal: a phone, an identity number, an
+    address, a document that prints them): the answer is never kept by the browser's or a
+    proxy's cache (Cache-Control: no-store), whatever it is."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return wrapper
+
+
 def etag_for(*parts) -> str:
     return "-".join(str(p) for p in (*parts, get_locale()))
 

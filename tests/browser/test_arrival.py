@@ -166,7 +166,9 @@ def test_reception_page_checks_in_and_books(browser, live_server, app):
         # A resident phones to cancel tomorrow's booking: found by the last 4 digits, cancelled
         # with a reason, and the search, run again by itself, no longer lists it.
         page.fill("#find-q", "7777")
-        page.locator("#find-form button[type=submit]").click()
+        with page.expect_request(lambda r: "/admin/appointments/find" in r.url) as sent:
+            page.locator("#find-form button[type=submit]").click()
+        assert sent.value.method == "POST" and "7777" not in sent.value.url, "no phone in the access log"
         hit = page.locator(f"#find-panel li[data-appointment='{stranded_id}']")
         expect(hit).to_contain_text("赵六")
         hit.locator("summary", has_text="取消").click()

@@ -217,7 +217,9 @@ def test_a_visit_becomes_a_case_and_walks_the_loop(browser, live_server, demo):
         # the closed case is off the desk; the search finds it by the phone's last 4 digits
         page.evaluate("window.__stayed = true")
         page.fill("#find-case-q", "8888")
-        page.press("#find-case-q", "Enter")
+        with page.expect_request(lambda r: "/admin/cases/find" in r.url) as sent:
+            page.press("#find-case-q", "Enter")
+        assert sent.value.method == "POST" and "8888" not in sent.value.url, "no phone in the access log"
         found = page.locator(".find-results tr[data-case]")
         expect(found).to_have_count(1)
         expect(found.locator(".closed-badge")).to_be_visible()

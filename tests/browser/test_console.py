@@ -59,6 +59,13 @@ def test_reception_works_a_counter_live(browser, live_server, demo):
         expect(page.locator("#waiting-list tbody tr")).to_have_count(3, timeout=6000)
         expect(page.locator("#waiting-list tbody tr").first).to_contain_text("绿色通道")
         page.screenshot(path=str(SHOTS / "admin-console.png"))
+        # Phones are masked; 显示 shows one whole number in its place (and the audit log has it).
+        row = page.locator("#waiting-list tbody tr", has_text=waiting[1])
+        expect(row).to_contain_text("139****1111")
+        expect(page.locator("#console-live")).not_to_contain_text("13900001111")
+        row.locator(".reveal-phone button").click()
+        expect(row.locator(".revealed-phone")).to_have_text("13900001111")
+        page.screenshot(path=str(SHOTS / "admin-console-phone-shown.png"))
 
         page.locator("#now-serving .action-start").click()
         expect(page.locator("#now-serving .status-badge")).to_have_text("办理中")

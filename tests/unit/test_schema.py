@@ -19,3 +19,5 @@ def test_sqlite_runs_in_wal_with_a_busy_timeout(app):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        synchronous = {"NORMAL": 1, "FULL": 2, "EXTRA": 3}[app.config["SQLITE_SYNCHRONOUS"]]
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == synchronous  # the setting

@@ -31,6 +31,7 @@ ALLOWED: dict[str, set[str] | str] = {
     "admin.ticket_finish": STAFF,
     "admin.ticket_no_show": STAFF,
     "admin.ticket_transfer": STAFF,
+    "admin.ticket_phone": STAFF,  # the whole mobile number on the console, logged
     "admin.settings": {ADMIN},
     "admin.service_pause": {ADMIN},
     "admin.service_resume": {ADMIN},

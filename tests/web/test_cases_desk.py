@@ -67,7 +67,7 @@ def test_find_a_case_by_number_phone_or_name_open_or_closed(demo, users, login):
     client = login("mediator")
 
     def numbers(query, headers=HX):
-        response = client.get("/admin/cases/find", query_string={"q": query}, headers=headers)
+        response = client.post("/admin/cases/find", data={"q": query}, headers=headers)
         assert response.status_code == 200
         return re.findall(r'data-case="([^"]+)"', text(response)), text(response)
 
@@ -103,14 +103,23 @@ def test_the_desk_says_no_match_only_after_a_search_that_found_nothing(demo, use
         assert 'class="panel find-results"' not in page and "clear-find" not in page
     client.get("/admin/cases?lang=en")
     for headers in (HX, {}):
-        page = text(client.get("/admin/cases/find", query_string={"q": "没有这个人"}, headers=headers))
+        page = text(client.post("/admin/cases/find", data={"q": "没有这个人"}, headers=headers))
         assert "No case matches “没有这个人”." in page
-    page = text(client.get("/admin/cases/find", query_string={"q": "  "}, headers={}))
+    page = text(client.post("/admin/cases/find", data={"q": "  "}, headers={}))
     assert "No case matches" not in page, "an empty search is no search"
 
 
+def test_a_search_is_sent_by_post_so_no_phone_or_name_lands_in_the_access_log(demo, users, login):
+    client = login("mediator")
+    page = text(client.get("/admin/cases"))
+    form = page.split('id="find-case-form"', 1)[0].rsplit("<form", 1)[1] + page.split('id="find-case-form"', 1)[1].split(">", 1)[0]
+    assert 'method="post"' in form and 'hx-post="/admin/cases/find"' in form and "hx-get" not in form
+    assert 'name="csrf_token"' in page.split('id="find-case-form"', 1)[1].split("</form>", 1)[0]
+    assert client.get("/admin/cases/find", query_string={"q": "13812345678"}).status_code == 405
+
+
 def test_finding_needs_a_login(client, demo):
-    response = client.get("/admin/cases/find?q=1234", headers=HX)
+    response = client.post("/admin/cases/find", data={"q": "1234"}, headers=HX)
     assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/admin/login")
 
 
@@ -481,14 +490,16 @@ def test_the_handler_corrects_the_parties_after_revealing_them(demo, users, logi
     response = post(client, case, "reveal")
     page = text(response)
     assert response.status_code == 200 and "<html" not in page and 'id="parties"' in page
+    assert response.headers["Cache-Control"] == "no-store", "the full details are never kept by a cache"
     assert "13812345678" in page and "11010519491231002X" in page and "0571-88886666" in page
     assert "拱宸桥街道 3 幢 201" in page
     assert 'id="form-parties"' in page and 'id="revealed-note"' in page
     entry = cases.audit_log(demo, case_id=case.id)[0]
     assert (entry.action, entry.user_id, entry.address) == ("case.view_personal", users["mediator"].id, "127.0.0.1")
     # without JavaScript: the whole page, revealed, not stored anywhere
-    page = text(post(client, case, "reveal", hx=False))
-    assert "<html" in page and "13812345678" in page
+    response = post(client, case, "reveal", hx=False)
+    page = text(response)
+    assert "<html" in page and "13812345678" in page and response.headers["Cache-Control"] == "no-store"
     assert count(AuditEntry, AuditEntry.action == "case.view_personal") == 2
     page = text(client.get(f"/admin/cases/{case.id}"))
     assert "13812345678" not in page and "幢 201" not in page, "masked again on the next view"

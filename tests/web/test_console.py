@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from hall import create_app, queue
 from hall.extensions import db
-from hall.models import Ticket, TicketEvent, User
+from hall.models import AuditEntry, Ticket, TicketEvent, User
 from hall.models import TicketStatus as S
 from hall.setup import create_counter, create_hall, create_service, create_user
 
@@ -77,7 +77,7 @@ def test_opening_a_counter_leads_to_its_console_and_closing_frees_it(demo, desk,
 
 # ---- the live list ---------------------------------------------------------------------------
 
-def test_waiting_list_puts_the_priority_lane_first_with_the_full_phone(demo, desk, client):
+def test_waiting_list_puts_the_priority_lane_first_with_the_phone_masked(demo, desk, client):
     first = issue(demo, "A", phone="13812345678")
     elder = issue(demo, "C", priority=True)
     issue(demo, "B")  # not served at counter 1
@@ -85,9 +85,62 @@ def test_waiting_list_puts_the_priority_lane_first_with_the_full_phone(demo, des
     waiting = waiting_part(page)
     assert waiting.index(elder.display_number) < waiting.index(first.display_number)
     assert "绿色通道" in waiting
-    assert "13812345678" in waiting  # staff see the whole number
+    assert "138****5678" in waiting and "13812345678" not in page  # masked, as on a case page
     assert "B001" not in waiting
     assert "等候 2 人" in page
+
+
+def audit_entries(demo, action: str) -> list[AuditEntry]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(AuditEntry).where(AuditEntry.hall_id == demo.id,
+                                                            AuditEntry.action == action)))
+
+
+@pytest.mark.parametrize("role", ["reception", "mediator", "admin"])
+def test_every_role_sees_phones_masked_and_the_whole_number_only_on_demand_logged(demo, client, role):
+    waiting = issue(demo, "A", phone="13812345678")
+    serving = issue(demo, "A", phone="13900001111")
+    queue.call_ticket(serving, counter(demo, 1), None)
+    client.post("/admin/login", data={"username": role, "password": "hall-demo"})
+    for headers in (HX, {}):
+        page = client.get(f"/admin/console/{counter(demo, 1).id}", headers=headers).get_data(as_text=True)
+        assert "13812345678" not in page and "13900001111" not in page
+        assert "138****5678" in waiting_part(page) and "139****1111" in now_serving(page)
+        assert f'hx-post="/admin/tickets/{waiting.id}/phone"' in page and "显示" in page
+    assert audit_entries(demo, "ticket.view_phone") == [], "looking at the console logs nothing"
+
+    response = client.post(f"/admin/tickets/{waiting.id}/phone", headers=HX)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    assert "13812345678" in html and f'id="phone-{waiting.id}"' in html and "<html" not in html
+    [entry] = audit_entries(demo, "ticket.view_phone")
+    assert entry.user.username == role and entry.detail.startswith("A001") and entry.case_id is None
+    # without JavaScript: a page with the number and the way back to the console
+    page = client.post(f"/admin/tickets/{serving.id}/phone", data={"counter": counter(demo, 1).id})
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert "13900001111" in page.get_data(as_text=True)
+    assert f'href="/admin/console/{counter(demo, 1).id}"' in page.get_data(as_text=True)
+    assert len(audit_entries(demo, "ticket.view_phone")) == 2
+
+
+def test_the_audit_log_names_a_phone_view(demo, client):
+    ticket = issue(demo, "A", phone="13812345678")
+    client.post("/admin/login", data={"username": "admin", "password": "hall-demo"})
+    client.post(f"/admin/tickets/{ticket.id}/phone", headers=HX)
+    client.get("/admin/audit?lang=en")
+    row = client.get("/admin/audit").get_data(as_text=True).split('data-action="ticket.view_phone"', 1)[1]
+    row = row.split("</tr>", 1)[0]
+    assert "Viewed a waiting resident's mobile number" in row and "Ticket A001" in row
+    assert "13812345678" not in row and "ticket.view_phone" not in row.split(">", 1)[1]
+
+
+def test_another_halls_ticket_phone_is_not_found_and_not_logged(demo, client, desk):
+    other = create_hall("other-hall", "别的大厅")
+    ticket = queue.issue_ticket(other, create_service(other, "A", "法律咨询"), phone="13812345678",
+                                check_hours=False)
+    response = client.post(f"/admin/tickets/{ticket.id}/phone", headers=HX)
+    assert response.status_code == 404 and "13812345678" not in response.get_data(as_text=True)
+    assert audit_entries(other, "ticket.view_phone") == [] and audit_entries(demo, "ticket.view_phone") == []
 
 
 def test_polling_answers_304_until_the_queue_changes(demo, desk, client):

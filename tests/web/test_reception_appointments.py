@@ -301,7 +301,7 @@ def test_find_a_booking_by_mobile_last_four_or_code_and_cancel_it_from_the_resul
     booking.cancel(gone)  # by the resident
 
     def found(q):
-        page = desk.get(f"/admin/appointments/find?q={q}", headers=HX)
+        page = desk.post("/admin/appointments/find", data={"q": q}, headers=HX)
         assert page.status_code == 200
         html = page.get_data(as_text=True)
         assert 'id="find-panel"' in html and "<html" not in html
@@ -315,8 +315,15 @@ def test_find_a_booking_by_mobile_last_four_or_code_and_cancel_it_from_the_resul
     assert "No open booking matches." in found("0000")
     assert "Please enter 11 digits" in found("12")
     # without htmx: the page itself, with the results
-    page = desk.get("/admin/appointments/find?q=5678", follow_redirects=True).get_data(as_text=True)
-    assert f'data-appointment="{later.id}"' in page and 'id="appointments-live"' in page
+    response = desk.post("/admin/appointments/find", data={"q": "5678"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and f'data-appointment="{later.id}"' in page and 'id="appointments-live"' in page
+    assert 'value="5678"' in page
+    # by POST only: a mobile number in a URL lands in the access log
+    assert desk.get("/admin/appointments/find?q=13812345678").status_code == 405
+    assert f'data-appointment="{later.id}"' not in desk.get("/admin/appointments?q=5678").get_data(as_text=True)
+    form = desk.get("/admin/appointments").get_data(as_text=True).split('id="find-form"', 1)
+    assert 'method="post"' in form[0].rsplit("<form", 1)[1] and 'hx-post="/admin/appointments/find"' in form[1].split(">", 1)[0]
 
     response = desk.post(f"/admin/appointments/{later.id}/cancel", data={"reason": "群众来电取消"}, headers=HX)
     assert response.status_code == 200 and response.headers["HX-Trigger"] == "appointments-changed"
@@ -380,9 +387,9 @@ def test_an_action_on_another_days_list_answers_with_that_days_list(s, clock_at,
 def test_the_search_and_booking_keep_the_day_being_looked_at(s, clock_at, desk):
     coming = book(s, 11, phone="13900001111", day=DAY + timedelta(days=1))
     page = desk.get(f"/admin/appointments?date={TOMORROW}").get_data(as_text=True)
-    assert f'<input type="hidden" name="date" value="{TOMORROW}">' in page  # in the search form
+    assert f'action="/admin/appointments/find?date={TOMORROW}"' in page  # the search form
     assert f'action="/admin/appointments/book?date={TOMORROW}"' in page
-    found = desk.get(f"/admin/appointments/find?q=1111&date={TOMORROW}", headers=HX).get_data(as_text=True)
+    found = desk.post(f"/admin/appointments/find?date={TOMORROW}", data={"q": "1111"}, headers=HX).get_data(as_text=True)
     assert f'/admin/appointments/{coming.id}/cancel?date={TOMORROW}' in found
 
 

@@ -331,6 +331,21 @@ def test_the_page_polls_with_its_etag_and_answers_304_until_something_changes(cl
     assert changed.status_code == 200 and "已收到，我们会尽快联系物业。" in changed.get_data(as_text=True)
 
 
+def test_a_reply_shows_an_address_phone_and_id_number_masked_on_the_residents_page(client, demo):
+    submission = report(demo, description="漏水的是和睦新村12-3-401")
+    case = db.session.get(Case, submission.case_id)
+    cases.reply(staff(demo)["admin"], case, "已联系拱墅区和睦街道 3 幢 201 室的住户（13912345678，"
+                "身份证11010519491231002X），请于12月3号到3号窗口。", public=True)
+    for headers in ({}, HX):
+        html = client.get(f"/r/{submission.token}", headers=headers).get_data(as_text=True)
+        assert "已联系拱墅区和睦街道 ****的住户（139****5678，身份证110105********002X）" in html
+        assert "3 幢" not in html and "201 室" not in html and "12-3-401" not in html
+        assert "和睦新村****" in html, "the description too"
+        assert "请于12月3号到3号窗口" in html, "a date and a window are no address"
+    api = client.get(f"/api/v1/submissions/{submission.token}").get_json()
+    assert "201 室" not in str(api) and "和睦街道 ****" in str(api)
+
+
 def test_only_public_entries_reach_the_page(client, demo):
     submission = report(demo)
     case = db.session.get(Case, submission.case_id)
