@@ -307,19 +307,13 @@ def bookable_services(hall: Hall) -> list[Service]:
                                    .order_by(Service.position, Service.id)))
 
 
-FIRST_DAY, LAST_DAY = inputs.DAY_MIN, inputs.DAY_MAX
-
-
 def list_day(hall: Hall, raw: str | None, at: datetime | None = None) -> date:
     """The day reception looks at (?date=2026-12-03): today in the hall's own timezone when none
     is given; Invalid when it is not a date."""
     if raw is None or not str(raw).strip():
         return clock.local_day(hall, at)
-    try:
-        day = date.fromisoformat(str(raw).strip()[:10])
-    except ValueError:
-        day = None
-    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+    day = inputs.parse_day(str(raw).strip()[:10])
+    if day is None:
         raise Invalid(_l("That is not a date we can show. Here is today."))
     return day
 
