@@ -168,7 +168,7 @@ def appointments_book():
     return redirect(url_for("admin.appointments", **_day_args()), 303)
 
 
-@bp.post("/appointments/<int:appointment_id>/check-in")
+@bp.post("/appointments/<id:appointment_id>/check-in")
 @roles_required(*DESK)
 def appointments_check_in(appointment_id: int):
     try:
@@ -182,7 +182,7 @@ def appointments_check_in(appointment_id: int):
     return _answer(_("Checked in: ticket %(number)s.", number=ticket.display_number))
 
 
-@bp.post("/appointments/<int:appointment_id>/cancel")
+@bp.post("/appointments/<id:appointment_id>/cancel")
 @roles_required(*DESK)
 def appointments_cancel(appointment_id: int):
     try:
@@ -193,7 +193,7 @@ def appointments_cancel(appointment_id: int):
                      time=hall_time(appointment.starts_at, current_user.hall, "MM-dd HH:mm")))
 
 
-@bp.post("/appointments/<int:appointment_id>/move")
+@bp.post("/appointments/<id:appointment_id>/move")
 @roles_required(*DESK)
 def appointments_move(appointment_id: int):
     try:

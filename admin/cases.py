@@ -26,7 +26,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from hall import arrival, cases, desk as hall_desk
+from hall import arrival, cases, inputs, desk as hall_desk
 from hall.auth import roles_required
 from hall.categories import CATEGORIES
 from hall.errors import FieldsInvalid, HallError, NotFound
@@ -189,7 +189,7 @@ def _same_site(url: str | None) -> bool:
     return bool(url) and url.startswith(request.host_url)
 
 
-@bp.post("/cases/from-ticket/<int:ticket_id>")
+@bp.post("/cases/from-ticket/<id:ticket_id>")
 @roles_required(*STAFF)
 def case_from_ticket(ticket_id: int):
     ticket = hall_desk.ticket_of(current_user, ticket_id)
@@ -197,7 +197,7 @@ def case_from_ticket(ticket_id: int):
     return _opened(case, created)
 
 
-@bp.post("/cases/from-appointment/<int:appointment_id>")
+@bp.post("/cases/from-appointment/<id:appointment_id>")
 @roles_required(*DESK)
 def case_from_appointment(appointment_id: int):
     appointment = arrival.appointment_of(current_user, appointment_id)
@@ -241,7 +241,7 @@ def _case_answer(case, *, status: int = 200, message: str | None = None, kind: s
     return redirect(url_for("admin.case", case_id=case.id) + anchor, 303)
 
 
-@bp.get("/cases/<int:case_id>")
+@bp.get("/cases/<id:case_id>")
 @roles_required(*STAFF)
 def case(case_id: int):
     found = cases.case_for(current_user, case_id)
@@ -249,7 +249,7 @@ def case(case_id: int):
     return render_template(template, **_case_context(found))
 
 
-@bp.post("/cases/<int:case_id>/reveal")
+@bp.post("/cases/<id:case_id>/reveal")
 @roles_required(*REVEAL)
 @personal_data
 def case_reveal(case_id: int):
@@ -371,7 +371,7 @@ def case_action(case_id: int, action: str):
 
 
 for _action in ACTIONS:
-    bp.add_url_rule(f"/cases/<int:case_id>/{_action}", endpoint=f"case_{_action.replace('-', '_')}",
+    bp.add_url_rule(f"/cases/<id:case_id>/{_action}", endpoint=f"case_{_action.replace('-', '_')}",
                     view_func=roles_required(*ACTION_ROLES.get(_action, STAFF))(case_action), methods=["POST"],
                     defaults={"action": _action})
 
@@ -381,7 +381,6 @@ for _action in ACTIONS:
 @bp.get("/audit")
 @roles_required(ADMIN)
 def audit():
-    before = request.args.get("before_id", "")
     page = cases.audit_page(current_user.hall, request.args.get("case", ""),
-                            int(before) if before.isdigit() and len(before) < 12 else None)
+                            inputs.parse_id(request.args.get("before_id")))
     return render_template("admin/cases/audit.html", page=page, hall=current_user.hall)

@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from hall import arrival, cases, desk, queue
-from hall.errors import HallError
+from hall import arrival, cases, desk, inputs, queue
+from hall.errors import HallError, NotFound
 from hall.web import personal_data, polled, wants_fragment
 
 from . import bp
@@ -62,14 +62,14 @@ def console_choose():
     return render_template("admin/choose.html", counters=desk.counters(current_user.hall))
 
 
-@bp.post("/console/<int:counter_id>/open")
+@bp.post("/console/<id:counter_id>/open")
 @roles_required(*STAFF)
 def console_open(counter_id: int):
     queue.open_counter(desk.counter_of(current_user, counter_id), current_user)
     return redirect(url_for("admin.console", counter_id=counter_id), 303)
 
 
-@bp.post("/console/<int:counter_id>/close")
+@bp.post("/console/<id:counter_id>/close")
 @roles_required(*STAFF)
 def console_close(counter_id: int):
     counter = queue.close_counter(desk.counter_of(current_user, counter_id))
@@ -79,21 +79,22 @@ def console_close(counter_id: int):
 
 # ---- the live console ------------------------------------------------------------------------
 
-@bp.get("/console/<int:counter_id>")
+@bp.get("/console/<id:counter_id>")
 @roles_required(*STAFF)
 def console(counter_id: int):
     counter = desk.counter_of(current_user, counter_id)
     issued = None
-    if request.args.get("issued", "").isdigit() and not wants_fragment():
+    issued_id = inputs.parse_id(request.args.get("issued"))
+    if issued_id is not None and not wants_fragment():
         try:
-            issued = desk.ticket_of(current_user, int(request.args["issued"]))
+            issued = desk.ticket_of(current_user, issued_id)
         except HallError:
             issued = None
     return polled("admin/console.html", "admin/_console.html", desk.console_tag(counter),
                   lambda: _context(counter, issued=issued))
 
 
-@bp.post("/console/<int:counter_id>/call-next")
+@bp.post("/console/<id:counter_id>/call-next")
 @roles_required(*STAFF)
 def console_call_next(counter_id: int):
     counter = desk.counter_of(current_user, counter_id)
@@ -103,7 +104,7 @@ def console_call_next(counter_id: int):
     return _answer(counter, _("Called %(number)s.", number=ticket.display_number))
 
 
-@bp.post("/console/<int:counter_id>/call/<int:ticket_id>")
+@bp.post("/console/<id:counter_id>/call/<id:ticket_id>")
 @roles_required(*STAFF)
 def console_call_ticket(counter_id: int, ticket_id: int):
     counter = desk.counter_of(current_user, counter_id)
@@ -115,7 +116,7 @@ def console_call_ticket(counter_id: int, ticket_id: int):
     return _answer(counter, _("Called %(number)s.", number=ticket.display_number))
 
 
-@bp.post("/console/<int:counter_id>/walk-in")
+@bp.post("/console/<id:counter_id>/walk-in")
 @roles_required(*STAFF)
 def console_walk_in(counter_id: int):
     counter = desk.counter_of(current_user, counter_id)
@@ -158,10 +159,13 @@ def ticket_phone(ticket_id: int):
 
 def _counter_for(ticket, counter_before):
     """The console the answer goes back to: the one that asked (form field), else the ticket's."""
-    raw = request.form.get("counter", "")
-    if raw.isdigit():
-        return desk.counter_of(current_user, int(raw))
-    return counter_before
+    raw = request.form.get("counter", "").strip()
+    if not raw:
+        return counter_before
+    counter_id = inputs.parse_id(raw)
+    if counter_id is None:
+        raise NotFound()
+    return desk.counter_of(current_user, counter_id)
 
 
 def ticket_action(ticket_id: int, action: str):
@@ -188,6 +192,6 @@ def ticket_action(ticket_id: int, action: str):
 
 
 for _action in ("recall", "start", "finish", "no-show", "transfer"):
-    bp.add_url_rule(f"/tickets/<int:ticket_id>/{_action}", endpoint=f"ticket_{_action.replace('-', '_')}",
+    bp.add_url_rule(f"/tickets/<id:ticket_id>/{_action}", endpoint=f"ticket_{_action.replace('-', '_')}",
                     view_func=roles_required(*STAFF)(ticket_action), methods=["POST"],
                     defaults={"action": _action})

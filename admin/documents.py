@@ -43,7 +43,7 @@ def _pdf(data: bytes, filename: str):
     return response
 
 
-@bp.get("/cases/<int:case_id>/summary.pdf")
+@bp.get("/cases/<id:case_id>/summary.pdf")
 @roles_required(*STAFF)
 @personal_data
 def case_summary_pdf(case_id: int):
@@ -56,7 +56,7 @@ def _agreement_page(case, missing: list[str]):
                            missing=missing)
 
 
-@bp.route("/cases/<int:case_id>/agreement.pdf", methods=["GET", "POST"])
+@bp.route("/cases/<id:case_id>/agreement.pdf", methods=["GET", "POST"])
 @roles_required(*STAFF)
 @personal_data
 def case_agreement_pdf(case_id: int):

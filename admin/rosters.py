@@ -127,7 +127,7 @@ def adviser_create():
     return redirect(url_for("admin.adviser", adviser_id=adviser.id), 303)
 
 
-@bp.get("/rosters/advisers/<int:adviser_id>/row")
+@bp.get("/rosters/advisers/<id:adviser_id>/row")
 @roles_required(ADMIN)
 def adviser_row(adviser_id: int):
     adviser = rosters.adviser_of(current_user, adviser_id)
@@ -136,7 +136,7 @@ def adviser_row(adviser_id: int):
     return _answer("admin/rosters/_adviser_row.html", adviser=adviser)
 
 
-@bp.get("/rosters/advisers/<int:adviser_id>/edit")
+@bp.get("/rosters/advisers/<id:adviser_id>/edit")
 @roles_required(ADMIN)
 def adviser_edit(adviser_id: int):
     adviser = rosters.adviser_of(current_user, adviser_id)
@@ -146,7 +146,7 @@ def adviser_edit(adviser_id: int):
     return render_template("admin/rosters/adviser_edit.html", **context)
 
 
-@bp.post("/rosters/advisers/<int:adviser_id>")
+@bp.post("/rosters/advisers/<id:adviser_id>")
 @roles_required(ADMIN)
 def adviser_update(adviser_id: int):
     adviser = rosters.adviser_of(current_user, adviser_id)
@@ -191,7 +191,7 @@ def _shift_values(shift) -> dict:
             "counter_id": str(shift.counter_id or "")}
 
 
-@bp.get("/rosters/advisers/<int:adviser_id>")
+@bp.get("/rosters/advisers/<id:adviser_id>")
 @roles_required(ADMIN)
 def adviser(adviser_id: int):
     adviser = rosters.adviser_of(current_user, adviser_id)
@@ -211,7 +211,7 @@ def _section(adviser, template: str, anchor: str, *, message=None, error=None, s
     return redirect(url_for("admin.adviser", adviser_id=adviser.id) + anchor, 303)
 
 
-@bp.post("/rosters/advisers/<int:adviser_id>/shifts")
+@bp.post("/rosters/advisers/<id:adviser_id>/shifts")
 @roles_required(ADMIN)
 def shift_create(adviser_id: int):
     adviser = rosters.adviser_of(current_user, adviser_id)
@@ -224,7 +224,7 @@ def shift_create(adviser_id: int):
     return _section(adviser, "admin/rosters/_shifts.html", "#shifts", message=_("The range was added."))
 
 
-@bp.get("/rosters/shifts/<int:shift_id>/edit")
+@bp.get("/rosters/shifts/<id:shift_id>/edit")
 @roles_required(ADMIN)
 def shift_edit(shift_id: int):
     shift = rosters.shift_of(current_user, shift_id)
@@ -234,7 +234,7 @@ def shift_edit(shift_id: int):
     return render_template("admin/rosters/adviser.html", **context)
 
 
-@bp.post("/rosters/shifts/<int:shift_id>")
+@bp.post("/rosters/shifts/<id:shift_id>")
 @roles_required(ADMIN)
 def shift_update(shift_id: int):
     shift = rosters.shift_of(current_user, shift_id)
@@ -248,7 +248,7 @@ def shift_update(shift_id: int):
     return _section(adviser, "admin/rosters/_shifts.html", "#shifts", message=_("The range was saved."))
 
 
-@bp.post("/rosters/shifts/<int:shift_id>/delete")
+@bp.post("/rosters/shifts/<id:shift_id>/delete")
 @roles_required(ADMIN)
 def shift_delete(shift_id: int):
     shift = rosters.shift_of(current_user, shift_id)
@@ -257,7 +257,7 @@ def shift_delete(shift_id: int):
     return _section(adviser, "admin/rosters/_shifts.html", "#shifts", message=_("The range was deleted."))
 
 
-@bp.post("/rosters/advisers/<int:adviser_id>/exceptions")
+@bp.post("/rosters/advisers/<id:adviser_id>/exceptions")
 @roles_required(ADMIN)
 def exception_create(adviser_id: int):
     adviser = rosters.adviser_of(current_user, adviser_id)
@@ -272,7 +272,7 @@ def exception_create(adviser_id: int):
     return _section(adviser, "admin/rosters/_exceptions.html", "#exceptions", message=message)
 
 
-@bp.post("/rosters/exceptions/<int:exception_id>/delete")
+@bp.post("/rosters/exceptions/<id:exception_id>/delete")
 @roles_required(ADMIN)
 def exception_delete(exception_id: int):
     found = rosters.exception_of(current_user, exception_id)
@@ -281,7 +281,7 @@ def exception_delete(exception_id: int):
     return _section(adviser, "admin/rosters/_exceptions.html", "#exceptions", message=_("The change was deleted."))
 
 
-@bp.post("/rosters/advisers/<int:adviser_id>/photo")
+@bp.post("/rosters/advisers/<id:adviser_id>/photo")
 @roles_required(ADMIN)
 def adviser_photo_upload(adviser_id: int):
     adviser = rosters.adviser_of(current_user, adviser_id)
@@ -295,7 +295,7 @@ def adviser_photo_upload(adviser_id: int):
     return _section(adviser, "admin/rosters/_photo.html", "#photo", message=_("The photo was saved."))
 
 
-@bp.post("/rosters/advisers/<int:adviser_id>/photo/delete")
+@bp.post("/rosters/advisers/<id:adviser_id>/photo/delete")
 @roles_required(ADMIN)
 def adviser_photo_delete(adviser_id: int):
     adviser = rosters.adviser_of(current_user, adviser_id)
@@ -303,7 +303,7 @@ def adviser_photo_delete(adviser_id: int):
     return _section(adviser, "admin/rosters/_photo.html", "#photo", message=_("The photo was removed."))
 
 
-@bp.get("/advisers/<int:adviser_id>/photo")
+@bp.get("/advisers/<id:adviser_id>/photo")
 def adviser_photo(adviser_id: int):
     """The stored photo, for staff pages and the public kiosk alike (an anonymous reader sees only
     the photos of advisers still serving)."""
@@ -358,7 +358,7 @@ def closed_day_create():
                                     name=closed.name))
 
 
-@bp.post("/rosters/closed-days/<int:closed_day_id>/delete")
+@bp.post("/rosters/closed-days/<id:closed_day_id>/delete")
 @roles_required(ADMIN)
 def closed_day_delete(closed_day_id: int):
     closed = rosters.closed_day_of(current_user, closed_day_id)

@@ -181,7 +181,7 @@ def service_add():
                               "serves it.", service=service_name(s)))
 
 
-@bp.post("/services/<int:service_id>")
+@bp.post("/services/<id:service_id>")
 @roles_required(Role.admin)
 def service_edit(service_id: int):
     service, values = _service(service_id), _service_values()
@@ -189,7 +189,7 @@ def service_edit(service_id: int):
                   lambda s: _("%(service)s was saved.", service=service_name(s)))
 
 
-@bp.post("/services/<int:service_id>/move/<direction>")
+@bp.post("/services/<id:service_id>/move/<direction>")
 @roles_required(Role.admin)
 def service_move(service_id: int, direction: str):
     service = _service(service_id)
@@ -208,19 +208,19 @@ def _pause(service_id: int, paused: bool):
                   if paused else _("%(service)s is open again.", service=service_name(s)))
 
 
-@bp.post("/services/<int:service_id>/pause")
+@bp.post("/services/<id:service_id>/pause")
 @roles_required(Role.admin)
 def service_pause(service_id: int):
     return _pause(service_id, True)
 
 
-@bp.post("/services/<int:service_id>/resume")
+@bp.post("/services/<id:service_id>/resume")
 @roles_required(Role.admin)
 def service_resume(service_id: int):
     return _pause(service_id, False)
 
 
-@bp.post("/services/<int:service_id>/retire")
+@bp.post("/services/<id:service_id>/retire")
 @roles_required(Role.admin)
 def service_retire(service_id: int):
     service = _service(service_id)
@@ -229,7 +229,7 @@ def service_retire(service_id: int):
                               service=service_name(s)))
 
 
-@bp.post("/services/<int:service_id>/restore")
+@bp.post("/services/<id:service_id>/restore")
 @roles_required(Role.admin)
 def service_restore(service_id: int):
     service = _service(service_id)
@@ -238,7 +238,7 @@ def service_restore(service_id: int):
                               service=service_name(s)))
 
 
-@bp.post("/services/<int:service_id>/delete")
+@bp.post("/services/<id:service_id>/delete")
 @roles_required(Role.admin)
 def service_delete(service_id: int):
     service = _service(service_id)
@@ -255,7 +255,7 @@ def counter_add():
                   lambda c: _("Window %(number)s was added.", number=c.number))
 
 
-@bp.post("/counters/<int:counter_id>")
+@bp.post("/counters/<id:counter_id>")
 @roles_required(Role.admin)
 def counter_edit(counter_id: int):
     counter, values = _counter(counter_id), _counter_values()
@@ -263,7 +263,7 @@ def counter_edit(counter_id: int):
                   lambda c: _("Window %(number)s was saved.", number=c.number))
 
 
-@bp.post("/counters/<int:counter_id>/retire")
+@bp.post("/counters/<id:counter_id>/retire")
 @roles_required(Role.admin)
 def counter_retire(counter_id: int):
     counter = _counter(counter_id)
@@ -271,7 +271,7 @@ def counter_retire(counter_id: int):
                   lambda c: _("Window %(number)s is retired: the consoles no longer offer it.", number=c.number))
 
 
-@bp.post("/counters/<int:counter_id>/enable")
+@bp.post("/counters/<id:counter_id>/enable")
 @roles_required(Role.admin)
 def counter_enable(counter_id: int):
     counter = _counter(counter_id)
@@ -279,7 +279,7 @@ def counter_enable(counter_id: int):
                   lambda c: _("Window %(number)s is in use again.", number=c.number))
 
 
-@bp.post("/counters/<int:counter_id>/delete")
+@bp.post("/counters/<id:counter_id>/delete")
 @roles_required(Role.admin)
 def counter_delete(counter_id: int):
     counter = _counter(counter_id)

@@ -106,13 +106,13 @@ def _switch(user_id: int, enable: bool):
     return redirect(url_for("admin.users"), 303)
 
 
-@bp.post("/users/<int:user_id>/disable")
+@bp.post("/users/<id:user_id>/disable")
 @roles_required(ADMIN)
 def user_disable(user_id: int):
     return _switch(user_id, False)
 
 
-@bp.post("/users/<int:user_id>/enable")
+@bp.post("/users/<id:user_id>/enable")
 @roles_required(ADMIN)
 def user_enable(user_id: int):
     return _switch(user_id, True)
@@ -159,14 +159,14 @@ def _edit_page(user, values: dict, errors: dict, status: int = 200, messages=Non
                            advisers=accounts.linkable_advisers(user.hall, user), hall=user.hall), status
 
 
-@bp.get("/users/<int:user_id>/edit")
+@bp.get("/users/<id:user_id>/edit")
 @roles_required(ADMIN)
 def user_edit(user_id: int):
     user = accounts.login_of(current_user, user_id)
     return _edit_page(user, _form_values(user), {})
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @roles_required(ADMIN)
 def user_update(user_id: int):
     user = accounts.login_of(current_user, user_id)
@@ -184,7 +184,7 @@ def user_update(user_id: int):
     return redirect(url_for("admin.users") + f"#user-{user.id}", 303)
 
 
-@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>/password", methods=["GET", "POST"])
 @roles_required(ADMIN)
 def user_reset(user_id: int):
     user = accounts.login_of(current_user, user_id)

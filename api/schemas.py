@@ -14,7 +14,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
-from hall import queue
+from hall import inputs, queue
 from hall.errors import HallError, Invalid, NotFound
 from hall.people import clean_phone
 
@@ -134,7 +134,7 @@ def aware_time(raw: object, field: str = "start") -> datetime:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
     except ValueError:
         raise Invalid(_l("Please give the time with its offset, such as 2026-12-01T09:00:00+08:00.")) from None
-    if value.tzinfo is None:
+    if value.tzinfo is None or not inputs.in_range(value.date()):
         raise Invalid(_l("Please give the time with its offset, such as 2026-12-01T09:00:00+08:00."))
     return value
 

@@ -50,6 +50,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .web import install as install_web
     install_web(app)
 
+    from .inputs import install as install_inputs
+    install_inputs(app)  # the `id` URL converter, before any route uses it
+
     from kiosk import bp as kiosk_bp
     from admin import bp as admin_bp
     from api import bp as api_bp

@@ -34,7 +34,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from . import clock
+from . import clock, inputs
 from .cases import audit
 from .errors import FieldsInvalid, Invalid, NotFound
 from .extensions import db
@@ -218,7 +218,8 @@ def clean_login(hall: Hall, values: Mapping, user: User | None = None) -> dict:
     adviser = None
     raw = str(values.get("adviser_id") or "").strip()
     if raw:
-        adviser = db.session.get(Adviser, int(raw)) if raw.isdigit() else None
+        adviser_id = inputs.parse_id(raw)
+        adviser = db.session.get(Adviser, adviser_id) if adviser_id else None
         if adviser is None or adviser.hall_id != hall.id:
             errors["adviser_id"] = _l("Please choose an adviser from the list.")
             adviser = None

@@ -34,7 +34,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from . import cases, clock, documents
+from . import cases, clock, documents, inputs
 from .categories import category_label
 from .config import INSTANCE_DIR
 from .errors import FieldsInvalid, NotFound
@@ -60,9 +60,8 @@ def parse_period(first_raw, last_raw) -> tuple[date, date]:
     errors: dict = {}
     days = {}
     for name, raw in (("first", first_raw), ("last", last_raw)):
-        try:
-            days[name] = date.fromisoformat(str(raw or "").strip())
-        except ValueError:
+        days[name] = inputs.parse_day(raw)
+        if days[name] is None:
             errors[name] = _l("Please give a date as YYYY-MM-DD.")
     if not errors:
         if days["first"] > days["last"]:

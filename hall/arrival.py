@@ -22,7 +22,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from . import booking, clock, kiosk_flow, queue, slots
+from . import booking, clock, inputs, kiosk_flow, queue, slots
 from .errors import HallError, Invalid, NotFound, WrongState
 from .extensions import db
 from .models import Adviser, Appointment, AppointmentStatus, Counter, Hall, Service, Ticket, User
@@ -307,19 +307,13 @@ def bookable_services(hall: Hall) -> list[Service]:
                                    .order_by(Service.position, Service.id)))
 
 
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
-
-
 def list_day(hall: Hall, raw: str | None, at: datetime | None = None) -> date:
     """The day reception looks at (?date=2026-12-03): today in the hall's own timezone when none
     is given; Invalid when it is not a date."""
     if raw is None or not str(raw).strip():
         return clock.local_day(hall, at)
-    try:
-        day = date.fromisoformat(str(raw).strip()[:10])
-    except ValueError:
-        day = None
-    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+    day = inputs.parse_day(str(raw).strip()[:10])
+    if day is None:
         raise Invalid(_l("That is not a date we can show. Here is today."))
     return day
 
@@ -390,9 +384,9 @@ def parse_choice(raw: str | None) -> tuple[datetime, int | None]:
         start = datetime.fromisoformat(start_text)
     except ValueError:
         raise Invalid(_l("Please choose a time from the list.")) from None
-    if start.tzinfo is None:
+    if start.tzinfo is None or not inputs.in_range(start.date()):
         raise Invalid(_l("Please choose a time from the list."))
-    return start, int(adviser_text) if adviser_text.isdigit() else None
+    return start, inputs.parse_id(adviser_text)
 
 
 def staff_move(user: User, appointment_id: int, choice: str) -> Appointment:
@@ -448,10 +442,7 @@ def booking_form(hall: Hall, service_id=None, day=None) -> BookingForm:
     days = slots.free_days(hall, service)
     chosen = None
     if day:
-        try:
-            chosen = date.fromisoformat(str(day))
-        except ValueError:
-            chosen = None
+        chosen = inputs.parse_day(day)
     if chosen not in days:
         chosen = days[0] if days else None
     found = slots.slots(hall, service, chosen) if chosen else []

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from . import booking, clock, queue, slots
+from . import booking, clock, inputs, queue, slots
 from .categories import CATEGORIES, category_label, kind_label
 from .errors import Invalid, NotFound
 from .extensions import db
@@ -238,10 +238,10 @@ def day_choice(hall: Hall, day: date, free: int = 0, at: datetime | None = None)
 def parse_adviser(raw) -> int | None:
     if raw in (None, ""):
         return None
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise NotFound(_l("There is no such adviser.")) from None
+    adviser_id = inputs.parse_id(raw)
+    if adviser_id is None:
+        raise NotFound(_l("There is no such adviser."))
+    return adviser_id
 
 
 def parse_start(raw: str | None) -> datetime:
@@ -250,7 +250,7 @@ def parse_start(raw: str | None) -> datetime:
         start = datetime.fromisoformat((raw or "").strip())
     except ValueError:
         raise booking.NoSuchSlot() from None
-    if start.tzinfo is None:
+    if start.tzinfo is None or not inputs.in_range(start.date()):
         raise booking.NoSuchSlot()
     return start.astimezone(UTC)
 

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from . import clock, queue
+from . import clock, inputs, queue
 from .categories import CATEGORIES
 from .errors import FieldsInvalid, Forbidden, Invalid, NotFound, WrongState
 from .extensions import db
@@ -1158,10 +1158,10 @@ def desk(user: User, handler_id: int | None = None, at: datetime | None = None) 
 
 def handler_filter(user: User, raw) -> int | None:
     """An administrator's choice of handler on the desk (a user id among handlers), else None."""
-    text = str(raw or "").strip()
-    if user.role != Role.admin or not text.isdigit():
+    handler_id = inputs.parse_id(raw)
+    if user.role != Role.admin or handler_id is None:
         return None
-    return next((u.id for u in handlers(user.hall) if u.id == int(text)), None)
+    return next((u.id for u in handlers(user.hall) if u.id == handler_id), None)
 
 
 # ---- finding a case ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from . import clock, dayend, queue
+from . import clock, dayend, inputs, queue
 from .cases import audit
 from .errors import Invalid, NotFound, ServiceRetired
 from .extensions import db
@@ -103,15 +103,16 @@ def act(user: User, ticket: Ticket, action: str) -> Ticket:
 def transfer(user: User, ticket: Ticket, target: str, note: str = "") -> Ticket:
     """Send a ticket to "service:<id>" or "counter:<id>" of the same hall, with an optional note."""
     kind, _, raw_id = (target or "").partition(":")
-    if kind not in ("service", "counter") or not raw_id.isdigit():
+    target_id = inputs.parse_id(raw_id)
+    if kind not in ("service", "counter") or target_id is None:
         raise Invalid(_l("Please choose where to transfer the ticket."))
     note = (note or "").strip()[:500]
     if kind == "service":
-        service = service_of(user, int(raw_id))
+        service = service_of(user, target_id)
         if service.retired:
             raise ServiceRetired()
         return queue.transfer(ticket, user, service=service, note=note)
-    return queue.transfer(ticket, user, counter=counter_of(user, int(raw_id)), note=note)
+    return queue.transfer(ticket, user, counter=counter_of(user, target_id), note=note)
 
 
 def reveal_phone(user: User, ticket: Ticket) -> str:
@@ -129,8 +130,8 @@ def register_walk_in(user: User, service_id: str | int | None, phone: str | None
     """A ticket for a resident who cannot use the kiosk, taken by reception. Staff are in the
     hall, so its opening hours do not stop them; a paused service does."""
     try:
-        service = service_of(user, int(service_id or 0))
-    except (TypeError, ValueError, NotFound):
-        raise Invalid(_l("Please choose a service."))
+        service = service_of(user, inputs.parse_id(service_id) or 0)
+    except NotFound:
+        raise Invalid(_l("Please choose a service.")) from None
     return queue.issue_ticket(user.hall, service, phone=phone, priority=priority, channel="reception",
                               request_key=request_key or None, user=user, check_hours=False)

@@ -17,7 +17,7 @@ from typing import Iterable, Mapping
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from . import clock, images, queue, slots
+from . import clock, images, inputs, queue, slots
 from .categories import CATEGORIES, clean_specialties
 from .errors import Invalid, NotFound
 from .extensions import db
@@ -51,16 +51,8 @@ def _time(raw) -> time | None:
     return parse_time(raw, seconds=False)  # a roster is in whole minutes
 
 
-def _day(raw) -> date | None:
-    try:
-        return date.fromisoformat(str(raw or "").strip())
-    except ValueError:
-        return None
-
-
-def _id(raw) -> int | None:
-    text = str(raw or "").strip()
-    return int(text) if text.isdigit() else None
+_day = inputs.parse_day  # a day within the years the screens show, else None
+_id = inputs.parse_id  # a row id (or a small number: a weekday) 1..2^31-1, else None
 
 
 def _many(values: Mapping, name: str) -> list[str]:

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from . import clock
+from . import clock, inputs
 from .errors import Invalid, NotFound, ServiceRetired
 from .extensions import db
 from .models import (
@@ -301,10 +301,10 @@ def nearest_free(hall: Hall, service: Service, around: datetime, *, adviser_id: 
 
 
 def parse_day(raw: str | None) -> date:
-    try:
-        return date.fromisoformat(raw or "")
-    except ValueError:
-        raise Invalid(_l("Please give a date as YYYY-MM-DD.")) from None
+    day = inputs.parse_day(raw or "")
+    if day is None:
+        raise Invalid(_l("Please give a date as YYYY-MM-DD."))
+    return day
 
 
 def group_by_adviser(found: list[Slot]) -> dict[int, list[Slot]]:
