@@ -140,7 +140,7 @@ def console_walk_in(counter_id: int):
 
 # ---- a resident's full mobile number ------------------------------------------------------------
 
-@bp.post("/tickets/<int:ticket_id>/phone")
+@bp.post("/tickets/<id:ticket_id>/phone")
 @roles_required(*STAFF)
 @personal_data
 def ticket_phone(ticket_id: int):
