@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, request, send_from_directory
-from sqlalchemy import text
 
 from . import config as config_module
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -67,12 +66,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        try:
-            db.session.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any database failure means "not healthy"
-            db.session.rollback()
-            return jsonify(status="unavailable"), 503
-        return jsonify(status="ok")
+        """200 when the database takes a write and the disk has room (hall/health.py); 503 with
+        the reasons and Retry-After otherwise."""
+        from .health import problems
+        found = problems()
+        if found:
+            return jsonify(status="unavailable", reasons=found), 503, {"Retry-After": "10", "Cache-Control": "no-store"}
+        return jsonify(status="ok"), 200, {"Cache-Control": "no-store"}
 
     @app.get("/favicon.ico")
     def favicon():

@@ -57,6 +57,8 @@ class Config:
     SQLITE_STRICT_WRITES = os.environ.get("SQLITE_STRICT_WRITES") == "1"
     # NORMAL or FULL: whether a power cut may lose the last commits (sqlite_synchronous above).
     SQLITE_SYNCHRONOUS = sqlite_synchronous(os.environ.get("SQLITE_SYNCHRONOUS"))
+    # /healthz answers 503 when the disk holding the data has less than this many MB free.
+    HEALTH_MIN_FREE_MB = int(os.environ.get("HEALTH_MIN_FREE_MB", "200"))
     # werkzeug's default, scrypt; the tests use a cheap method to stay fast.
     PASSWORD_HASH_METHOD = "scrypt"
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
