@@ -142,9 +142,10 @@ def aware_time(raw: object, field: str = "start") -> datetime:
 def adviser_id(raw: object) -> int | None:
     if raw is None or raw == "":
         return None
-    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not str(raw).isdigit() or len(str(raw)) > 9:
+    value = inputs.parse_id(raw) if isinstance(raw, (int, str)) else None  # the one rule for ids
+    if value is None or value > 999_999_999:  # nine digits at most, as before
         raise Invalid(_l("adviser is an adviser's id, a number."))
-    return int(raw)
+    return value
 
 
 def appointment_request() -> AppointmentRequest:

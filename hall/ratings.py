@@ -24,10 +24,13 @@ from . import clock
 from .archive import parse_period
 from .errors import FieldsInvalid
 from .extensions import db
+from .inputs import parse_id
 from .models import Hall, Rating, Service, Ticket, TicketEvent, User
+from .settings import whole_in
 
 RATING_ORDER = (Rating.satisfied, Rating.fairly_satisfied, Rating.dissatisfied)
 PAGE_SIZE = 50
+MAX_PAGE = 999_999
 DEFAULT_DAYS = 30  # the list opens on the last 30 days, today included
 
 
@@ -87,11 +90,11 @@ def parse_filter(hall: Hall, args) -> RatingFilter:
             errors.update(error.errors)
     service = args.get("service", "").strip()
     if service:
-        ids = {s.id for s in hall.services}
-        if not service.isdigit() or int(service) not in ids:
+        service_id = parse_id(service)
+        if service_id not in {s.id for s in hall.services}:
             errors["service"] = _l("Please choose a service from the list.")
         else:
-            chosen.service_id = int(service)
+            chosen.service_id = service_id
     rating = args.get("rating", "").strip()
     if rating:
         try:
@@ -99,7 +102,7 @@ def parse_filter(hall: Hall, args) -> RatingFilter:
         except ValueError:
             errors["rating"] = _l("Please choose a rating from the list.")
     page = args.get("page", "").strip()
-    chosen.page = int(page) if page.isdigit() and 0 < len(page) < 7 and int(page) > 0 else 1
+    chosen.page = whole_in(page, 1, MAX_PAGE) or 1
     if errors:
         raise FieldsInvalid(errors)
     return chosen

@@ -56,6 +56,8 @@ def test_slots_of_a_day_with_adviser_and_free_seats(client, demo, lawyer, tomorr
     assert found[0]["start"].endswith("+08:00") and found[0]["end"].endswith("09:30:00+08:00")
     assert {(s["adviser"], s["adviser_name"], s["free"]) for s in found} == {(lawyer.id, "陈律师", 1)}
     assert client.get(f"/api/v1/halls/demo/slots?service=E&date={tomorrow}&adviser={lawyer.id + 1}").get_json() == []
+    for bad in ("x", "%C2%B2", "0"):
+        assert client.get(f"/api/v1/halls/demo/slots?service=E&date={tomorrow}&adviser={bad}").status_code == 422
 
 
 def test_booking_answers_201_and_the_token_reads_and_cancels_it(client, demo, lawyer, tomorrow):
@@ -97,6 +99,8 @@ def test_the_last_seat_taken_answers_409_with_the_nearest_free_times(client, dem
     ({"start": "2020-01-06T09:00:00+08:00"}, 422),  # a past date
     ({"start": "2099-01-05T09:00:00+08:00"}, 422),  # beyond the booking window
     ({"adviser": "x"}, 422),
+    ({"adviser": "²"}, 422),                        # a digit to str.isdigit(), not to int()
+    ({"adviser": 0}, 422),                          # no row has id 0
     ({"adviser": 999999}, 404),
     ({"service": "C"}, 404),                        # not bookable
     ({"service": "Z"}, 404),
