@@ -27,7 +27,7 @@ from hall.errors import Invalid
 from hall.extensions import htmx
 from hall.links import public_url, qr_svg
 from hall.models import Role
-from hall.web import error_response, wants_fragment
+from hall.web import error_response, no_store, wants_fragment
 
 from . import bp
 from .auth import STAFF, home_for
@@ -55,12 +55,6 @@ def _password_first():
         response.headers["HX-Redirect"] = target
         return response
     return redirect(target, 303)
-
-
-def _no_store(response):
-    """A page with a password or a link on it is kept by no cache and no back button."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _form_values(user=None) -> dict:
@@ -126,10 +120,9 @@ def _handover_page(handover: accounts.Handover, created: bool):
         link = public_url("admin.set_password", token=handover.token)
         expires = clock.now() + timedelta(hours=accounts.LINK_HOURS)
         link_qr = qr_svg(link, _("Set-password link"))
-    response = make_response(render_template("admin/users/handover.html", handover=handover, user=handover.user,
-                                             created=created, link=link, expires=expires, link_qr=link_qr,
-                                             hall=current_user.hall))
-    return _no_store(response)
+    return no_store(render_template("admin/users/handover.html", handover=handover, user=handover.user,
+                                    created=created, link=link, expires=expires, link_qr=link_qr,
+                                    hall=current_user.hall))
 
 
 @bp.get("/users/new")
@@ -216,8 +209,8 @@ def account():
         login_user(user)  # this session goes on with the new session version; the others end
         flash(_("Your password was changed."), "ok")
         return redirect(home_for(user) if was_temporary else url_for("admin.account"), 303)
-    return _no_store(make_response(render_template(
-        "admin/users/account.html", user=user, errors={}, adviser=accounts.adviser_of_login(user))))
+    return no_store(render_template(
+        "admin/users/account.html", user=user, errors={}, adviser=accounts.adviser_of_login(user)))
 
 
 @bp.route("/password/<token>", methods=["GET", "POST"])
@@ -235,4 +228,4 @@ def set_password(token: str):
                                    messages=[("error", str(error.message))]), 422
         flash(_("Your password is set. Please log in with it."), "ok")
         return redirect(url_for("admin.login"), 303)
-    return _no_store(make_response(render_template("admin/users/set_password.html", user=user, errors={})))
+    return no_store(render_template("admin/users/set_password.html", user=user, errors={}))

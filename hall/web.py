@@ -45,15 +45,20 @@ def unknown_shows(page: Callable[..., Response]):
     return decorate
 
 
+def no_store(response) -> Response:
+    """An answer no browser's or proxy's cache keeps, nor the back button shows again."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def personal_data(view):
     """A view that answers personal data in full (a reveal: a phone, an identity number, an
     address, a document that prints them): the answer is never kept by the browser's or a
     proxy's cache (Cache-Control: no-store), whatever it is."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        response = make_response(view(*args, **kwargs))
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return no_store(view(*args, **kwargs))
     return wrapper
 
 
