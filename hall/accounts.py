@@ -39,6 +39,7 @@ from .cases import audit
 from .errors import FieldsInvalid, Invalid, NotFound
 from .extensions import db
 from .models import Adviser, AuditEntry, Hall, Role, User
+from .settings import line_in
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 200
@@ -182,10 +183,6 @@ def active_admins(hall_id: int) -> int:
 
 # ---- checking a login's form -------------------------------------------------------------------
 
-def _text(values: Mapping, name: str) -> str:
-    return " ".join(str(values.get(name) or "").split())
-
-
 def clean_login(hall: Hall, values: Mapping, user: User | None = None) -> dict:
     """Check a login's form (the username only when creating). Returns the typed values or raises
     AccountInvalid with every wrong field."""
@@ -203,7 +200,7 @@ def clean_login(hall: Hall, values: Mapping, user: User | None = None) -> dict:
         cleaned["username"] = username
 
     for name, missing in (("display_name", _l("Please enter a display name.")), ("full_name", None)):
-        text = _text(values, name)
+        text = line_in(values, name)
         if not text and missing is not None:
             errors[name] = missing
         elif len(text) > NAME_MAX:

@@ -25,7 +25,7 @@ from .models import (
     Adviser, AdviserKind, ClosedDay, Counter, ExceptionKind, Hall, Role, Service, Shift,
     ShiftException, User,
 )
-from .settings import SettingsInvalid, parse_time
+from .settings import SettingsInvalid, line_in, parse_time
 
 NAME_MAX = 40
 INTRO_MAX = 500
@@ -42,10 +42,6 @@ class RosterInvalid(SettingsInvalid):
 
 
 # ---- reading the form's values -----------------------------------------------------------------
-
-def _text(values: Mapping, name: str) -> str:
-    return " ".join(str(values.get(name) or "").split())
-
 
 def _time(raw) -> time | None:
     return parse_time(raw, seconds=False)  # a roster is in whole minutes
@@ -168,7 +164,7 @@ def clean_adviser(hall: Hall, values: Mapping, adviser: Adviser | None = None) -
     errors: dict[str, object] = {}
     cleaned: dict = {}
 
-    name = _text(values, "name")
+    name = line_in(values, "name")
     if not name:
         errors["name"] = _l("Please enter the adviser's name.")
     elif len(name) > NAME_MAX:
@@ -419,7 +415,7 @@ def clean_exception(adviser: Adviser, values: Mapping) -> dict:
     counter = _counter_in(adviser.hall, values.get("counter_id"), errors)
     cleaned["counter"] = counter if kind == ExceptionKind.extra else None
 
-    note = _text(values, "note")
+    note = line_in(values, "note")
     if len(note) > NOTE_MAX:
         errors["note"] = _l("The note can have at most %(n)s characters.", n=NOTE_MAX)
     cleaned["note"] = note
@@ -465,7 +461,7 @@ def clean_closed_day(hall: Hall, values: Mapping, closed: ClosedDay | None = Non
         other = db.session.scalar(select(ClosedDay).where(ClosedDay.hall_id == hall.id, ClosedDay.day == day))
         if other is not None and (closed is None or other.id != closed.id):
             errors["day"] = _l("%(day)s is already a closed day (%(name)s).", day=day.isoformat(), name=other.name)
-    name = _text(values, "name")
+    name = line_in(values, "name")
     if not name:
         errors["name"] = _l("Please name the day, for example 国庆节.")
     elif len(name) > CLOSED_NAME_MAX:

@@ -29,7 +29,7 @@ from .models import (
     Adviser, Appointment, AppointmentStatus, Counter, Hall, Service, Shift, ShiftException, Ticket, TicketEvent,
     TicketSequence, TicketStatus, User, adviser_services,
 )
-from .settings import whole_in
+from .settings import line_in, whole_in
 
 # The icons the kiosk has (static/icons/<name>.svg), in the order the administrator sees them.
 SERVICE_ICONS = ("scale", "handshake", "document", "chat")
@@ -42,10 +42,6 @@ COUNTER_NAME_MAX = 60
 MINUTES = (1, 240)
 COUNTER_NUMBER = (1, 999)
 _OPEN = (TicketStatus.waiting, TicketStatus.called, TicketStatus.serving)
-
-
-def _text(values: Mapping, field: str) -> str:
-    return " ".join(str(values.get(field) or "").split())
 
 
 def _insert(thing, field: str, taken) -> None:
@@ -90,7 +86,7 @@ def all_services(hall: Hall) -> list[Service]:
 
 
 def _service_fields(values: Mapping, errors: dict) -> dict:
-    name_zh, name_en = _text(values, "name_zh"), _text(values, "name_en")
+    name_zh, name_en = line_in(values, "name_zh"), line_in(values, "name_en")
     if not name_zh:
         errors["name_zh"] = _l("Please enter the service's Chinese name.")
     elif len(name_zh) > NAME_ZH_MAX:
@@ -294,7 +290,7 @@ def _chosen_services(hall: Hall, raw_ids, errors: dict) -> list[Service]:
 
 
 def _counter_name(values: Mapping, errors: dict) -> str:
-    name = _text(values, "name")
+    name = line_in(values, "name")
     if len(name) > COUNTER_NAME_MAX:
         errors["name"] = _l("The name can have at most %(n)s characters.", n=COUNTER_NAME_MAX)
     return name

@@ -52,6 +52,11 @@ def parse_time(raw, *, seconds: bool = True) -> time | None:
     return time(int(hour), int(minute), int(second or 0))
 
 
+def line_in(values: Mapping, name: str) -> str:
+    """A line of text typed in a form: its spaces, tabs and newlines collapsed to single spaces."""
+    return " ".join(str(values.get(name) or "").split())
+
+
 def whole_in(raw, low: int, high: int) -> int | None:
     """A whole number typed in a form, from low to high; None when it is not one."""
     try:
